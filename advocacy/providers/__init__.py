@@ -1,0 +1,1 @@
+"""Social-network adapters: plain Python and HTTP, no Django (configuration is passed in)."""

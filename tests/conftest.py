@@ -1,0 +1,99 @@
+"""Shared fixtures: two organisations with a member of every role in each (the
+healthchecks/zulip pattern), so any test can check what an outsider sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Group, Invitation, Membership, Organization, Role, Topic
+from accounts.tenancy import organization_scope
+from tests.factories import (
+    GroupFactory,
+    GroupMembershipFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    TopicFactory,
+)
+
+
+@dataclass
+class Tenant:
+    organization: Organization
+    admin: Membership
+    manager: Membership
+    executive: Membership
+    employee: Membership
+    group: Group
+    topic: Topic
+    invitation: Invitation
+
+    def member(self, role: str) -> Membership:
+        return {
+            Role.ADMIN: self.admin,
+            Role.MANAGER: self.manager,
+            Role.EXECUTIVE: self.executive,
+            Role.EMPLOYEE: self.employee,
+        }[role]
+
+
+def build_tenant(name: str, slug: str) -> Tenant:
+    organization = OrganizationFactory(name=name, slug=slug)
+    members = {
+        role: MembershipFactory(
+            organization=organization,
+            role=role,
+            user__email=f"{role}@{slug}.example",
+            user__full_name=f"{name} {role.label}",
+        )
+        for role in Role
+    }
+    group = GroupFactory(organization=organization, name=f"{name} Champions", slug=f"{slug}-champions")
+    GroupMembershipFactory(organization=organization, group=group, membership=members[Role.EMPLOYEE])
+    topic = TopicFactory(organization=organization, name=f"{name} Topic", slug=f"{slug}-topic")
+    invitation = InvitationFactory(organization=organization, membership__user__email=f"invitee@{slug}.example")
+    return Tenant(
+        organization=organization,
+        admin=members[Role.ADMIN],
+        manager=members[Role.MANAGER],
+        executive=members[Role.EXECUTIVE],
+        employee=members[Role.EMPLOYEE],
+        group=group,
+        topic=topic,
+        invitation=invitation,
+    )
+
+
+@pytest.fixture
+def tenant_a(db: None) -> Tenant:
+    return build_tenant("Acme", "acme")
+
+
+@pytest.fixture
+def tenant_b(db: None) -> Tenant:
+    return build_tenant("Globex", "globex")
+
+
+@pytest.fixture
+def client_for(client: Client):  # type: ignore[no-untyped-def]
+    """client_for(membership) -> a test client signed in as that member."""
+
+    def sign_in(membership: Membership) -> Client:
+        client.force_login(membership.user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def in_scope():  # type: ignore[no-untyped-def]
+    """in_scope(org) -> context manager that runs service and selector calls as the edges do."""
+
+    def enter(organization: Organization) -> Iterator[None]:
+        return organization_scope(organization)  # type: ignore[return-value]
+
+    return enter
