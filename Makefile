@@ -54,7 +54,7 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-deps
-	$(VENV)/bin/mypy .
+	DEBUG=true $(VENV)/bin/mypy .
 
 test: $(VENV)/.dev-deps browser lint typecheck
 	@mkdir -p var
@@ -73,6 +73,7 @@ test: $(VENV)/.dev-deps browser lint typecheck
 	if [ -z "$$TEST_REDIS_URL" ]; then \
 	  if $(PY) -c "import redis; redis.Redis.from_url('$(TEST_REDIS_URL)', socket_connect_timeout=3).ping()" 2>/dev/null; then \
 	    export TEST_REDIS_URL=$(TEST_REDIS_URL); echo "Celery tests use Redis (127.0.0.1:6379/15)."; \
+	    export CELERY_BROKER_URL=$(TEST_REDIS_URL); \
 	  else \
 	    echo "*** WARNING: Redis is not reachable at 127.0.0.1:6379 — the real-worker tests will be SKIPPED. ***"; \
 	  fi; \

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import datetime
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -84,7 +85,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
@@ -152,9 +153,7 @@ class Group(TenantModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "accounts:group_detail", kwargs={"org_slug": self.organization.slug, "group_id": self.public_id}
-        )
+        return reverse("accounts:group_detail", kwargs={"org_slug": self.organization.slug, "group_id": self.public_id})
 
 
 class Membership(TenantModel):
@@ -183,7 +182,7 @@ class Membership(TenantModel):
         default=False, help_text="Hourly staff are never prompted outside their working hours."
     )
 
-    interests = models.ManyToManyField(Topic, through="MembershipTopic", related_name="interested_members", blank=True)
+    interests: models.ManyToManyField[Topic, MembershipTopic] = models.ManyToManyField(Topic, through="MembershipTopic", related_name="interested_members", blank=True)
     focus_topic = models.ForeignKey(
         Topic,
         null=True,
@@ -192,7 +191,7 @@ class Membership(TenantModel):
         related_name="+",
         help_text="What this person wants to be known for.",
     )
-    groups = models.ManyToManyField(Group, through="GroupMembership", related_name="members", blank=True)
+    groups: models.ManyToManyField[Group, GroupMembership] = models.ManyToManyField(Group, through="GroupMembership", related_name="members", blank=True)
 
     created_at = models.DateTimeField(default=now, editable=False)
     joined_at = models.DateTimeField(null=True, blank=True)

@@ -64,9 +64,9 @@ def job_lock(name: str, *, ttl: timedelta) -> Iterator[bool]:
             PeriodicJobLock.objects.get_or_create(name=name)
     except IntegrityError:
         pass  # Another process created the row at the same moment; the UPDATE below decides.
-    claimed = PeriodicJobLock.objects.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name
-    ).update(holder=holder, locked_until=now + ttl)
+    claimed = PeriodicJobLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
+        holder=holder, locked_until=now + ttl
+    )
     try:
         yield bool(claimed)
     finally:

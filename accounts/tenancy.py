@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
@@ -33,11 +33,9 @@ __all__ = [
 class TenantModel(models.Model):
     """Abstract base of every tenant-owned table (Citus-ready: distributed by organization_id)."""
 
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=True
-    )
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=True)
 
-    objects = ScopedManager(organization="organization")
+    objects: ClassVar[models.Manager[Any]] = ScopedManager(organization="organization")
 
     class Meta:
         abstract = True

@@ -97,3 +97,9 @@ def in_scope():  # type: ignore[no-untyped-def]
         return organization_scope(organization)  # type: ignore[return-value]
 
     return enter
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2's deliberate slowness protects real passwords, not test fixtures.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

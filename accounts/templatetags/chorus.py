@@ -5,8 +5,8 @@ from typing import Any
 from django import template
 from django.http import QueryDict
 
-from accounts.navigation import NavItem, navigation_for
 from accounts.models import Membership
+from accounts.navigation import NavItem, navigation_for
 from accounts.selectors import memberships_of_user
 
 register = template.Library()

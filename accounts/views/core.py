@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
 from accounts.forms import InvitationAcceptForm, ProfileForm
-from accounts.models import Role
+from accounts.models import Invitation, Role, User
 from accounts.permissions import EVERYONE, OrganizationViewMixin
 from accounts.services import InvitationError
+from accounts.tenancy import organization_scope
 
 
 @require_GET
@@ -92,6 +94,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_for_token(token)
     except InvitationError as error:
         return render(request, "accounts/invitation_invalid.html", {"reason": str(error)}, status=410)
+    # The signed token names the organisation: this view is an edge that enters its scope.
+    with organization_scope(invitation.organization):
+        return _invitation_page(request, invitation)
+
+
+def _invitation_page(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     invitee = invitation.membership.user
     context: dict[str, object] = {"invitation": invitation, "invited_org": invitation.organization}
 
@@ -99,7 +107,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         # An existing Chorus user: they prove who they are by signing in, then accept.
         if not request.user.is_authenticated:
             messages.info(request, f"Sign in as {invitee.email} to accept the invitation to {invitation.organization}.")
-            return redirect(f"/accounts/login/?next={request.path}")
+            return redirect_to_login(request.path)
         if request.method == "POST":
             return _accept(request, invitation, request.user, {})  # type: ignore[arg-type]
         if request.user.pk != invitee.pk:
@@ -107,6 +115,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/invitation_accept.html", context)
 
     if request.user.is_authenticated and request.user.pk != invitee.pk:
+        if request.method == "POST":
+            return _accept(request, invitation, request.user, {})  # type: ignore[arg-type]
         context["wrong_user"] = True
         return render(request, "accounts/invitation_accept.html", context)
     form = InvitationAcceptForm(request.POST or None, user=invitee, initial={"full_name": invitee.full_name})
@@ -121,7 +131,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "accounts/invitation_accept.html", context, status=400 if form.errors else 200)
 
 
-def _accept(request: HttpRequest, invitation, user, fields: dict[str, str]) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _accept(request: HttpRequest, invitation: Invitation, user: User, fields: dict[str, str]) -> HttpResponse:
     try:
         membership = services.invitation_accept(invitation=invitation, user=user, **fields)
     except InvitationError as error:

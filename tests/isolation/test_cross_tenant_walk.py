@@ -1,0 +1,158 @@
+"""The cross-tenant walk: every route that takes an organisation slug or an object id
+is requested by each role of organisation A with organisation B's slug or ids.
+
+Each must answer 404 or 403, show none of B's data and change none of B's rows.
+Object ids are filled in from URL keyword names (`KWARG_VALUES`); a route with a
+keyword the walk does not know fails `test_every_route_can_be_walked` until it is
+given a value here, or an explicit exemption with the reason. New routes are
+walked automatically; nothing can be skipped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import Group, Invitation, Membership, Role, Topic
+from accounts.tenancy import scopes_disabled
+from tests.conftest import Tenant
+
+# How to fill each URL keyword with organisation B's value.
+KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
+    "org_slug": lambda b: b.organization.slug,
+    "member_id": lambda b: b.employee.public_id,
+    "group_id": lambda b: b.group.public_id,
+    "topic_id": lambda b: b.topic.public_id,
+    "invitation_id": lambda b: b.invitation.public_id,
+}
+
+# Routes that take parameters but address no tenant object, and why.
+EXEMPT_ROUTES: dict[str, str] = {
+    "invitation_accept": "the signed token is a bearer credential, not an object id (see test_invitation_accept.py)",
+    "account_confirm_email": "allauth: a signed key for one email address, not tenant data",
+    "account_reset_password_from_key": "allauth: a signed key for one user, not tenant data",
+}
+# The operators' admin site is for staff only: tests/isolation/test_operator_admin.py.
+EXEMPT_PREFIXES = ("django-admin/",)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    template: str  # e.g. "o/<org_slug>/members/<member_id>/"
+    kwargs: tuple[str, ...]
+
+
+_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Route]:  # type: ignore[type-arg]
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            template = (prefix + str(entry.pattern)).replace("^", "").replace("$", "").replace("\\Z", "")
+            kwargs = tuple(dict.fromkeys(a or b for a, b in _PARAMETER.findall(template)))
+            yield Route(name=f"{namespace}{entry.name or template}", template=template, kwargs=kwargs)
+
+
+def all_routes() -> list[Route]:
+    return [route for route in _walk(get_resolver().url_patterns) if not route.template.startswith(EXEMPT_PREFIXES)]
+
+
+def walked_routes() -> list[Route]:
+    return [route for route in all_routes() if route.kwargs and route.name.split(":")[-1] not in EXEMPT_ROUTES]
+
+
+def _path_for(route: Route, values: dict[str, object]) -> str:
+    return "/" + _PARAMETER.sub(lambda m: str(values[m.group(1) or m.group(2)]), route.template)
+
+
+def test_every_route_can_be_walked() -> None:
+    unknown = {
+        route.name: sorted(set(route.kwargs) - set(KWARG_VALUES))
+        for route in walked_routes()
+        if set(route.kwargs) - set(KWARG_VALUES)
+    }
+    assert unknown == {}, (
+        "These routes take parameters the cross-tenant walk cannot fill. Add a value to KWARG_VALUES "
+        f"(or, if they address no tenant data, an exemption with the reason): {unknown}"
+    )
+
+
+def test_the_walk_covers_the_tenant_routes() -> None:
+    names = {route.name for route in walked_routes()}
+    assert "accounts:dashboard" in names and "accounts:profile" in names
+
+
+def snapshot(tenant: Tenant) -> dict[str, object]:
+    """B's rows as they are, to prove the walk changed nothing."""
+    org = tenant.organization
+    with scopes_disabled():  # reading B's rows from outside any request, for comparison only
+        return {
+            "org": (org.name, org.slug, org.timezone),
+            "members": sorted(
+                Membership.objects.filter(organization=org).values_list(
+                    "public_id", "role", "status", "department", "location", "job_title"
+                )
+            ),
+            "groups": sorted(Group.objects.filter(organization=org).values_list("public_id", "name")),
+            "group_members": sorted(
+                Membership.groups.through.objects.filter(organization=org).values_list("group_id", "membership_id")
+            ),
+            "topics": sorted(Topic.objects.filter(organization=org).values_list("public_id", "name")),
+            "invitations": sorted(
+                Invitation.objects.filter(organization=org).values_list("public_id", "revoked_at", "accepted_at")
+            ),
+        }
+
+
+def secrets_of(tenant: Tenant) -> list[str]:
+    return [
+        tenant.organization.name,
+        tenant.admin.user.email,
+        tenant.employee.user.email,
+        tenant.employee.user.full_name,
+        tenant.group.name,
+        tenant.topic.name,
+        tenant.invitation.email,
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_members_of_a_cannot_reach_b(client: Client, tenant_a: Tenant, tenant_b: Tenant, role: str) -> None:
+    client.force_login(tenant_a.member(role).user)
+    before = snapshot(tenant_b)
+    leaks: list[str] = []
+    for route in walked_routes():
+        # Case 1: A's own slug with B's object ids. Case 2: B's slug (with B's ids).
+        cases = []
+        if "org_slug" in route.kwargs:
+            values = {k: KWARG_VALUES[k](tenant_b) for k in route.kwargs}
+            values["org_slug"] = tenant_a.organization.slug
+            if len(route.kwargs) > 1:
+                cases.append(values)
+        cases.append({k: KWARG_VALUES[k](tenant_b) for k in route.kwargs})
+        for values in cases:
+            path = _path_for(route, values)
+            for method in ("get", "post", "patch", "delete"):
+                response = (
+                    getattr(client, method)(path, content_type="application/json")
+                    if method != "get"
+                    else client.get(path)
+                )
+                body = response.content.decode(errors="replace")
+                if response.status_code not in (403, 404, 405):
+                    leaks.append(f"{method.upper()} {path} ({route.name}) answered {response.status_code}")
+                leaked = [secret for secret in secrets_of(tenant_b) if secret in body]
+                if leaked:
+                    leaks.append(f"{method.upper()} {path} ({route.name}) shows B's data: {leaked}")
+    assert leaks == []
+    assert snapshot(tenant_b) == before, "a request from organisation A changed organisation B's data"
