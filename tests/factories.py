@@ -46,10 +46,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def verified_email(self, create: bool, extracted: object, **kwargs: object) -> None:
-        if create:
-            from allauth.account.models import EmailAddress
+        """Saves the password set above; adds a verified primary address unless built
+        with verified_email=False."""
+        if not create:
+            return
+        from allauth.account.models import EmailAddress
 
-            self.save()
+        self.save()
+        if extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
