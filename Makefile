@@ -51,6 +51,7 @@ browser:
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-deps

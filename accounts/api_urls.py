@@ -1,3 +1,35 @@
-from django.urls import path
+"""The API, mounted at /api/v1/ under the `api` namespace. Tenant endpoints live under
+o/<org_slug>/ and address objects by their public UUID."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import URLPattern, include, path
+
+from accounts.api.groups import GroupDetailAPI, GroupListAPI, TopicListAPI
+from accounts.api.invitations import InvitationListAPI, InvitationRevokeAPI
+from accounts.api.members import (
+    MeAPI,
+    MemberDeactivateAPI,
+    MemberDetailAPI,
+    MemberListAPI,
+    MemberMeAPI,
+    MemberReactivateAPI,
+)
+
+organization_patterns: list[URLPattern] = [
+    path("members/", MemberListAPI.as_view(), name="member_list"),
+    path("members/me/", MemberMeAPI.as_view(), name="member_me"),
+    path("members/<uuid:member_id>/", MemberDetailAPI.as_view(), name="member_detail"),
+    path("members/<uuid:member_id>/deactivate/", MemberDeactivateAPI.as_view(), name="member_deactivate"),
+    path("members/<uuid:member_id>/reactivate/", MemberReactivateAPI.as_view(), name="member_reactivate"),
+    path("invitations/", InvitationListAPI.as_view(), name="invitation_list"),
+    path("invitations/<uuid:invitation_id>/revoke/", InvitationRevokeAPI.as_view(), name="invitation_revoke"),
+    path("groups/", GroupListAPI.as_view(), name="group_list"),
+    path("groups/<uuid:group_id>/", GroupDetailAPI.as_view(), name="group_detail"),
+    path("topics/", TopicListAPI.as_view(), name="topic_list"),
+]
+
+urlpatterns = [
+    path("me/", MeAPI.as_view(), name="me"),
+    path("o/<slug:org_slug>/", include(organization_patterns)),
+]

@@ -182,7 +182,9 @@ class Membership(TenantModel):
         default=False, help_text="Hourly staff are never prompted outside their working hours."
     )
 
-    interests: models.ManyToManyField[Topic, MembershipTopic] = models.ManyToManyField(Topic, through="MembershipTopic", related_name="interested_members", blank=True)
+    interests: models.ManyToManyField[Topic, MembershipTopic] = models.ManyToManyField(
+        Topic, through="MembershipTopic", related_name="interested_members", blank=True
+    )
     focus_topic = models.ForeignKey(
         Topic,
         null=True,
@@ -191,7 +193,9 @@ class Membership(TenantModel):
         related_name="+",
         help_text="What this person wants to be known for.",
     )
-    groups: models.ManyToManyField[Group, GroupMembership] = models.ManyToManyField(Group, through="GroupMembership", related_name="members", blank=True)
+    groups: models.ManyToManyField[Group, GroupMembership] = models.ManyToManyField(
+        Group, through="GroupMembership", related_name="members", blank=True
+    )
 
     created_at = models.DateTimeField(default=now, editable=False)
     joined_at = models.DateTimeField(null=True, blank=True)

@@ -107,6 +107,13 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
             _ensure_another_admin_remains(membership)
         membership.role = role
         membership.save(update_fields=["role"])
+        # The invitation list shows the preset role: keep unused invitations in step.
+        Invitation.objects.filter(
+            organization_id=membership.organization_id,
+            membership=membership,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(role=role)
     return membership
 
 
@@ -115,9 +122,14 @@ def membership_deactivate(*, membership: Membership) -> Membership:
     if membership.status == MembershipStatus.DEACTIVATED:
         return membership
     _ensure_another_admin_remains(membership)
+    now = timezone.now()
     membership.status = MembershipStatus.DEACTIVATED
-    membership.deactivated_at = timezone.now()
+    membership.deactivated_at = now
     membership.save(update_fields=["status", "deactivated_at"])
+    # A link still in someone's inbox must not outlive their access.
+    Invitation.objects.filter(
+        organization=membership.organization, membership=membership, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
     return membership
 
 
@@ -136,9 +148,8 @@ def _set_groups(membership: Membership, groups: list[Group]) -> None:
     organization = membership.organization
     if any(group.organization_id != organization.pk for group in groups):
         raise ValidationError("A group of another organisation cannot be assigned.")
-    GroupMembership.objects.filter(organization=organization, membership=membership).exclude(
-        group__in=groups
-    ).delete()
+    groups = list(dict.fromkeys(groups))  # a repeated id would break the unique constraint
+    GroupMembership.objects.filter(organization=organization, membership=membership).exclude(group__in=groups).delete()
     existing = set(
         GroupMembership.objects.filter(organization=organization, membership=membership).values_list(
             "group_id", flat=True
@@ -155,9 +166,8 @@ def _set_interests(membership: Membership, topics: list[Topic]) -> None:
     organization = membership.organization
     if any(topic.organization_id != organization.pk for topic in topics):
         raise ValidationError("A topic of another organisation cannot be assigned.")
-    MembershipTopic.objects.filter(organization=organization, membership=membership).exclude(
-        topic__in=topics
-    ).delete()
+    topics = list(dict.fromkeys(topics))  # a repeated id would break the unique constraint
+    MembershipTopic.objects.filter(organization=organization, membership=membership).exclude(topic__in=topics).delete()
     existing = set(
         MembershipTopic.objects.filter(organization=organization, membership=membership).values_list(
             "topic_id", flat=True
@@ -186,7 +196,7 @@ def membership_update(
     attributes: dict[str, Any],
     groups: list[Group] | None = None,
     interests: list[Topic] | None = None,
-    focus_topic: Topic | None | Any = ...,
+    focus_topic: Any = ...,  # a Topic, None to clear, or ... to leave unchanged
 ) -> Membership:
     """An admin edits a member's attributes, groups, interests and focus topic."""
     changed = _apply_attributes(membership, attributes, MEMBER_ATTRIBUTES)
@@ -196,7 +206,9 @@ def membership_update(
         membership.focus_topic = focus_topic
         changed.append("focus_topic")
     membership.full_clean()
-    membership.save()
+    # Only the fields edited: a full save would write back a status or role read before a
+    # concurrent deactivation or role change.
+    membership.save(update_fields=changed)
     if groups is not None:
         _set_groups(membership, groups)
     if interests is not None:
@@ -268,10 +280,13 @@ def invitation_create(
     membership = Membership.objects.filter(organization=organization, user=user).first()
     if membership is not None and membership.status == MembershipStatus.ACTIVE:
         raise ValidationError({"email": f"{email} is already a member of {organization}."})
-    if membership is not None and membership.status == MembershipStatus.DEACTIVATED:
+    if membership is not None and membership.status == MembershipStatus.DEACTIVATED and membership.joined_at:
         raise ValidationError({"email": f"{email} was deactivated; reactivate them from the member list instead."})
     if membership is None:
-        membership = Membership(organization=organization, user=user, status=MembershipStatus.INVITED)
+        membership = Membership(organization=organization, user=user)
+    # A new person, or one whose earlier invitation was withdrawn before they joined.
+    membership.status = MembershipStatus.INVITED
+    membership.deactivated_at = None
     membership.role = role
     _apply_attributes(membership, attributes or {}, MEMBER_ATTRIBUTES)
     membership.full_clean()
@@ -302,9 +317,7 @@ def _send_invitation_on_commit(invitation: Invitation) -> None:
     from accounts.tasks import invitation_send
 
     transaction.on_commit(
-        lambda: invitation_send.delay(
-            organization_id=invitation.organization_id, invitation_id=invitation.pk
-        )
+        lambda: invitation_send.delay(organization_id=invitation.organization_id, invitation_id=invitation.pk)
     )
 
 
@@ -333,8 +346,8 @@ def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> Inv
     if invitation.accepted_at:
         raise ValidationError("This invitation was already accepted.")
     membership = invitation.membership
-    if membership.status != MembershipStatus.INVITED:
-        raise ValidationError("This person is no longer waiting for an invitation.")
+    if membership.joined_at:
+        raise ValidationError("This person has already joined.")
     return invitation_create(
         organization=invitation.organization,
         email=invitation.email,
@@ -347,6 +360,8 @@ def invitation_resend(*, invitation: Invitation, invited_by: User | None) -> Inv
 def invitation_revoke(*, invitation: Invitation) -> None:
     if invitation.accepted_at:
         raise ValidationError("This invitation was already accepted; deactivate the member instead.")
+    if invitation.revoked_at:
+        raise ValidationError("This invitation was already withdrawn.")
     Invitation.objects.filter(organization=invitation.organization, pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -363,7 +378,8 @@ def invitation_revoke(*, invitation: Invitation) -> None:
         .exists()
     )
     if membership.status == MembershipStatus.INVITED and not still_pending:
-        membership.delete()
+        # Keep the person and the invitation history; a new invitation revives them.
+        membership_deactivate(membership=membership)
 
 
 class InvitationError(Exception):
@@ -439,9 +455,7 @@ def invitations_purge(*, older_than: timedelta = timedelta(days=90)) -> int:
     deleted = 0
     for organization in Organization.objects.all():
         with organization_scope(organization):
-            deleted += (
-                Invitation.objects.filter(organization=organization, expires_at__lt=cutoff).delete()[0]
-            )
+            deleted += Invitation.objects.filter(organization=organization, expires_at__lt=cutoff).delete()[0]
     return deleted
 
 
@@ -449,6 +463,7 @@ def invitations_purge(*, older_than: timedelta = timedelta(days=90)) -> int:
 
 CSV_COLUMNS = ("email", "full_name", "role", "department", "location", "job_title", "timezone", "is_hourly", "groups")
 CSV_MAX_ROWS = 5000
+CSV_MAX_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -474,21 +489,49 @@ class ImportReport:
     def error_count(self) -> int:
         return len(self.errors) + sum(1 for row in self.rows if row.errors)
 
+    @property
+    def invalid_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.errors]
+
 
 _TRUE_WORDS = {"yes", "true", "1", "y"}
 _FALSE_WORDS = {"no", "false", "0", "n", ""}
 
 
-def _parse_csv_row(organization: Organization, line: int, raw: dict[str, str], seen: set[str]) -> ImportRow:
+@dataclass
+class _ImportContext:
+    """What every row is checked against, read once per file."""
+
+    organization: Organization
+    groups: dict[str, Group]  # by lower-case name
+    statuses: dict[str, str]  # membership status by lower-case email
+    seen: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, organization: Organization) -> _ImportContext:
+        return cls(
+            organization=organization,
+            groups={group.name.lower(): group for group in Group.objects.filter(organization=organization)},
+            statuses={
+                email.lower(): status
+                for email, status in Membership.objects.filter(organization=organization).values_list(
+                    "user__email", "status"
+                )
+            },
+        )
+
+
+def _parse_csv_row(context: _ImportContext, line: int, raw: dict[str, str]) -> ImportRow:
+    organization = context.organization
     email = (raw.get("email") or "").strip().lower()
     row = ImportRow(line=line, email=email)
     try:
         validate_email(email)
     except ValidationError:
         row.errors.append(f"“{email}” is not a valid email address." if email else "The email is missing.")
-    if email in seen:
+    if email and email in context.seen:
         row.errors.append(f"{email} appears more than once in the file.")
-    seen.add(email)
+    context.seen.add(email)
 
     role = (raw.get("role") or "employee").strip().lower()
     if role not in Role.values:
@@ -515,21 +558,15 @@ def _parse_csv_row(organization: Organization, line: int, raw: dict[str, str], s
             row.errors.extend(f"{name}: {message}" for message in messages)
 
     group_names = [name.strip() for name in (raw.get("groups") or "").split(";") if name.strip()]
-    if group_names:
-        groups = {group.name.lower(): group for group in Group.objects.filter(organization=organization)}
-        for name in group_names:
-            group = groups.get(name.lower())
-            if group is None:
-                row.errors.append(f"There is no group named “{name}”.")
-            else:
-                row.groups.append(group)
+    for name in group_names:
+        group = context.groups.get(name.lower())
+        if group is None:
+            row.errors.append(f"There is no group named “{name}”.")
+        else:
+            row.groups.append(group)
 
-    if email and not row.errors:
-        existing = (
-            Membership.objects.filter(organization=organization, user__email__iexact=email)
-            .values_list("status", flat=True)
-            .first()
-        )
+    if email:
+        existing = context.statuses.get(email)
         if existing == MembershipStatus.ACTIVE:
             row.errors.append(f"{email} is already a member.")
         elif existing == MembershipStatus.DEACTIVATED:
@@ -540,32 +577,42 @@ def _parse_csv_row(organization: Organization, line: int, raw: dict[str, str], s
 def invitations_import_csv(*, organization: Organization, data: bytes, invited_by: User | None) -> ImportReport:
     """Validate every row; import nothing unless all rows are valid, then invite them
     all in one transaction."""
+    if len(data) > CSV_MAX_BYTES:
+        return ImportReport(rows=[], errors=[f"The file is larger than {CSV_MAX_BYTES // 1024 // 1024} MB; split it."])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return ImportReport(rows=[], errors=["The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."])
+    known = ", ".join(CSV_COLUMNS)
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    try:
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        return ImportReport(rows=[], errors=[f"The file is not valid CSV: {error}."])
     if "email" not in header:
         return ImportReport(
-            rows=[], errors=[f"The first line must name the columns and include “email”. Known columns: {', '.join(CSV_COLUMNS)}."]
+            rows=[], errors=[f"The first line must name the columns and include “email”. Known columns: {known}."]
         )
-    unknown = [name for name in header if name not in CSV_COLUMNS]
+    unknown = [f"“{name}”" if name else "(a column without a name)" for name in header if name not in CSV_COLUMNS]
     if unknown:
-        return ImportReport(
-            rows=[], errors=[f"Unknown columns: {', '.join(unknown)}. Known columns: {', '.join(CSV_COLUMNS)}."]
-        )
+        return ImportReport(rows=[], errors=[f"Unknown columns: {', '.join(unknown)}. Known columns: {known}."])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        return ImportReport(rows=[], errors=[f"These columns appear more than once: {', '.join(repeated)}."])
     reader.fieldnames = header
-    seen: set[str] = set()
+    context = _ImportContext.load(organization)
     rows: list[ImportRow] = []
     try:
-        for index, raw in enumerate(reader, start=2):
+        for raw in reader:
+            # The reader's line number, not a row count: quoted values may span lines.
+            line = reader.line_num
             if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
                 continue  # blank line
             if None in raw:
-                rows.append(ImportRow(line=index, email="", errors=["This row has more values than there are columns."]))
+                too_long = "This row has more values than there are columns."
+                rows.append(ImportRow(line=line, email="", errors=[too_long]))
                 continue
-            rows.append(_parse_csv_row(organization, index, raw, seen))
+            rows.append(_parse_csv_row(context, line, raw))
             if len(rows) > CSV_MAX_ROWS:
                 return ImportReport(rows=[], errors=[f"The file has more than {CSV_MAX_ROWS} rows; split it."])
     except csv.Error as error:
@@ -575,36 +622,71 @@ def invitations_import_csv(*, organization: Organization, data: bytes, invited_b
         report.errors.append("The file has no rows to import.")
     if not report.is_valid:
         return report
-    with transaction.atomic():
-        for row in rows:
-            invitation_create(
-                organization=organization,
-                email=row.email,
-                role=row.values["role"],
-                invited_by=invited_by,
-                full_name=row.values["full_name"],
-                attributes=row.values["attributes"],
-                groups=row.groups,
-            )
+    current: ImportRow | None = None
+    try:
+        with transaction.atomic():
+            for current in rows:
+                invitation_create(
+                    organization=organization,
+                    email=current.email,
+                    role=current.values["role"],
+                    invited_by=invited_by,
+                    full_name=current.values["full_name"],
+                    attributes=current.values["attributes"],
+                    groups=current.groups,
+                )
+    except ValidationError as error:
+        # Only a concurrent change since validation gets here (say, someone joined
+        # meanwhile); the transaction rolled every row back.
+        if current is not None:
+            current.errors.extend(error.messages)
+        report.errors.append("Nothing was imported: a row became invalid while importing. Check it and try again.")
+        return report
     report.imported = len(rows)
     return report
+
+
+def invitations_import_template(*, organization: Organization) -> str:
+    """A CSV with the import's header and one example row (using the organisation's own
+    group names, so the example is importable as it stands)."""
+    groups = Group.objects.filter(organization=organization).order_by("name")
+    group_names = list(groups.values_list("name", flat=True)[:2])
+    example = {
+        "email": "ada.lovelace@example.com",
+        "full_name": "Ada Lovelace",
+        "role": Role.EMPLOYEE.value,
+        "department": "Engineering",
+        "location": "London",
+        "job_title": "Engineer",
+        "timezone": organization.timezone,
+        "is_hourly": "no",
+        "groups": ";".join(group_names),
+    }
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(example)
+    return output.getvalue()
 
 
 # Groups and topics -------------------------------------------------------------
 
 
-def _unique_slug(model: type[Group] | type[Topic], organization: Organization, name: str, exclude_pk: int | None) -> str:
+def _unique_slug(
+    model: type[Group] | type[Topic], organization: Organization, name: str, exclude_pk: int | None
+) -> str:
     base = slugify(name)[:70] or "item"
     slug, suffix = base, 2
-    while model.objects.filter(organization=organization, slug=slug).exclude(pk=exclude_pk).exists():
+    taken = model._default_manager.filter(organization=organization)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
         slug, suffix = f"{base}-{suffix}", suffix + 1
     return slug
 
 
 @transaction.atomic
-def group_save(
-    *, organization: Organization, name: str, description: str = "", group: Group | None = None
-) -> Group:
+def group_save(*, organization: Organization, name: str, description: str = "", group: Group | None = None) -> Group:
     name = name.strip()
     clash = Group.objects.filter(organization=organization, name__iexact=name)
     if group is not None:
@@ -630,7 +712,9 @@ def group_set_members(*, group: Group, memberships: list[Membership]) -> None:
         GroupMembership.objects.filter(organization=organization, group=group).values_list("membership_id", flat=True)
     )
     GroupMembership.objects.bulk_create(
-        GroupMembership(organization=organization, group=group, membership=m) for m in memberships if m.pk not in existing
+        GroupMembership(organization=organization, group=group, membership=m)
+        for m in memberships
+        if m.pk not in existing
     )
 
 

@@ -22,7 +22,13 @@ PRODUCTION_ENV = {
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"}}
+    inherited = {
+        "DEBUG",
+        "SECRET_KEY",
+        "TOKEN_ENCRYPTION_KEYS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }  # set by the browser tests
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,

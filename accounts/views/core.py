@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
-from accounts.forms import InvitationAcceptForm, ProfileForm
+from accounts.forms import InvitationAcceptForm, ProfileForm, add_service_errors
 from accounts.models import Invitation, Role, User
 from accounts.permissions import EVERYONE, OrganizationViewMixin
 from accounts.services import InvitationError
@@ -80,8 +80,7 @@ class ProfileView(OrganizationViewMixin, View):
                     attributes=data,
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Your profile was saved.")
                 return redirect("accounts:profile", org_slug=org_slug)

@@ -12,6 +12,11 @@
       });
     }, 0);
   });
+  // After a rejected submit, put the keyboard on the first field that needs fixing.
+  document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector("main form [aria-invalid=true]");
+    if (invalid) invalid.focus();
+  });
   // Ask before destructive actions: <form data-confirm="Deactivate this member?">.
   document.addEventListener("submit", function (event) {
     var message = event.target.dataset.confirm;

@@ -152,3 +152,20 @@ def test_a_deactivated_person_cannot_be_invited_again(tenant_a) -> None:  # type
         services.invitation_create(
             organization=tenant_a.organization, email=member.user.email, role=Role.EMPLOYEE, invited_by=None
         )
+
+
+def test_deactivating_an_invited_person_kills_their_link(client: Client, tenant_a) -> None:  # type: ignore[no-untyped-def]
+    with organization_scope(tenant_a.organization):
+        services.membership_deactivate(membership=tenant_a.invitation.membership)
+    response = client.get(link_path(tenant_a.invitation))
+    assert response.status_code == 410
+    assert "withdrawn" in response.content.decode()
+
+
+def test_a_form_error_is_announced_with_its_field(client: Client, tenant_a) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        link_path(tenant_a.invitation), {"full_name": "N", "password": NEW_PASSWORD, "password_again": "other-one-x"}
+    )
+    html = response.content.decode()
+    assert 'aria-describedby="id_password_again_error"' in html
+    assert 'id="id_password_again_error"' in html

@@ -63,13 +63,51 @@ def test_every_unique_constraint_includes_organization(model: type[models.Model]
             )
 
 
+UNSCOPED_CALLS = {
+    "iterate": lambda manager: list(manager.all()),
+    "exists": lambda manager: manager.exists(),
+    "exclude": lambda manager: manager.exclude(pk=0),
+    "count": lambda manager: manager.count(),
+    "in_bulk": lambda manager: manager.in_bulk([1]),
+    "select_related": lambda manager: manager.select_related(),
+    "values": lambda manager: manager.values("pk"),
+    "get": lambda manager: manager.get(pk=1),
+    "first": lambda manager: manager.first(),
+    "update": lambda manager: manager.update(),
+    "delete": lambda manager: manager.all().delete(),
+    "aggregate": lambda manager: manager.aggregate(),
+    "get_or_create": lambda manager: manager.get_or_create(pk=1),
+    "bool": lambda manager: bool(manager.all()),
+    "len": lambda manager: len(manager.all()),
+}
+
+
 @pytest.mark.django_db
+@pytest.mark.parametrize("call", UNSCOPED_CALLS, ids=str)
 @pytest.mark.parametrize("model", tenant_app_models(), ids=lambda m: m._meta.label)
-def test_an_unscoped_query_raises(model: type[models.Model]) -> None:
+def test_an_unscoped_query_raises(model: type[models.Model], call: str) -> None:
     with pytest.raises(ScopeError):
-        list(model._default_manager.all())
+        UNSCOPED_CALLS[call](model._default_manager)
+
+
+@pytest.mark.django_db
+def test_an_empty_scope_fails_closed_too(tenant_a) -> None:  # type: ignore[no-untyped-def]
+    from accounts.models import Membership
+    from accounts.tenancy import scope
+
+    with scope(), pytest.raises(ScopeError):
+        Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_related_managers_are_scoped(tenant_a, tenant_b) -> None:  # type: ignore[no-untyped-def]
+    user = tenant_a.employee.user
     with pytest.raises(ScopeError):
-        model._default_manager.filter(pk=1).exists()
+        user.memberships.exists()
+    with organization_scope(tenant_b.organization):
+        assert not user.memberships.exists()
+    with organization_scope(tenant_a.organization):
+        assert user.memberships.get() == tenant_a.employee
 
 
 @pytest.mark.django_db
