@@ -144,39 +144,49 @@ def membership_reactivate(*, membership: Membership) -> Membership:
     return membership
 
 
-def _set_groups(membership: Membership, groups: list[Group]) -> None:
-    organization = membership.organization
-    if any(group.organization_id != organization.pk for group in groups):
-        raise ValidationError("A group of another organisation cannot be assigned.")
-    groups = list(dict.fromkeys(groups))  # a repeated id would break the unique constraint
-    GroupMembership.objects.filter(organization=organization, membership=membership).exclude(group__in=groups).delete()
-    existing = set(
-        GroupMembership.objects.filter(organization=organization, membership=membership).values_list(
-            "group_id", flat=True
-        )
+def _sync_links(
+    through: type[GroupMembership] | type[MembershipTopic],
+    *,
+    organization: Organization,
+    owner: dict[str, Any],
+    field: str,
+    targets: list[Any],
+    noun: str,
+) -> None:
+    """Make `through`'s rows for `owner` link exactly `targets` (via `field`): delete the
+    links that are gone, insert the new ones, leave the rest untouched."""
+    if any(target.organization_id != organization.pk for target in targets):
+        raise ValidationError(f"A {noun} of another organisation cannot be assigned.")
+    targets = list(dict.fromkeys(targets))  # a repeated id would break the unique constraint
+    links = through.objects.filter(organization=organization, **owner)
+    links.exclude(**{f"{field}__in": targets}).delete()
+    existing = set(links.values_list(f"{field}_id", flat=True))
+    through.objects.bulk_create(
+        through(organization=organization, **owner, **{field: target})
+        for target in targets
+        if target.pk not in existing
     )
-    GroupMembership.objects.bulk_create(
-        GroupMembership(organization=organization, group=group, membership=membership)
-        for group in groups
-        if group.pk not in existing
+
+
+def _set_groups(membership: Membership, groups: list[Group]) -> None:
+    _sync_links(
+        GroupMembership,
+        organization=membership.organization,
+        owner={"membership": membership},
+        field="group",
+        targets=groups,
+        noun="group",
     )
 
 
 def _set_interests(membership: Membership, topics: list[Topic]) -> None:
-    organization = membership.organization
-    if any(topic.organization_id != organization.pk for topic in topics):
-        raise ValidationError("A topic of another organisation cannot be assigned.")
-    topics = list(dict.fromkeys(topics))  # a repeated id would break the unique constraint
-    MembershipTopic.objects.filter(organization=organization, membership=membership).exclude(topic__in=topics).delete()
-    existing = set(
-        MembershipTopic.objects.filter(organization=organization, membership=membership).values_list(
-            "topic_id", flat=True
-        )
-    )
-    MembershipTopic.objects.bulk_create(
-        MembershipTopic(organization=organization, membership=membership, topic=topic)
-        for topic in topics
-        if topic.pk not in existing
+    _sync_links(
+        MembershipTopic,
+        organization=membership.organization,
+        owner={"membership": membership},
+        field="topic",
+        targets=topics,
+        noun="topic",
     )
 
 
@@ -704,17 +714,13 @@ def group_save(*, organization: Organization, name: str, description: str = "", 
 
 @transaction.atomic
 def group_set_members(*, group: Group, memberships: list[Membership]) -> None:
-    organization = group.organization
-    if any(m.organization_id != organization.pk for m in memberships):
-        raise ValidationError("A member of another organisation cannot be added.")
-    GroupMembership.objects.filter(organization=organization, group=group).exclude(membership__in=memberships).delete()
-    existing = set(
-        GroupMembership.objects.filter(organization=organization, group=group).values_list("membership_id", flat=True)
-    )
-    GroupMembership.objects.bulk_create(
-        GroupMembership(organization=organization, group=group, membership=m)
-        for m in memberships
-        if m.pk not in existing
+    _sync_links(
+        GroupMembership,
+        organization=group.organization,
+        owner={"group": group},
+        field="membership",
+        targets=memberships,
+        noun="member",
     )
 
 

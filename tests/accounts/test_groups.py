@@ -250,3 +250,16 @@ def test_group_memberships_stay_in_their_organization(tenant_a, tenant_b, client
     )
     with organization_scope(tenant_b.organization):
         assert GroupMembership.objects.count() == 1
+
+
+def test_a_member_listed_twice_is_added_once(tenant_a):
+    with organization_scope(tenant_a.organization):
+        services.group_set_members(group=tenant_a.group, memberships=[tenant_a.manager, tenant_a.manager])
+        assert GroupMembership.objects.filter(group=tenant_a.group).count() == 1
+
+
+def test_a_member_of_another_organisation_cannot_join_a_group(tenant_a, tenant_b):
+    from django.core.exceptions import ValidationError
+
+    with organization_scope(tenant_a.organization), pytest.raises(ValidationError, match="another organisation"):
+        services.group_set_members(group=tenant_a.group, memberships=[tenant_b.employee])
