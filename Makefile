@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Development defaults: DEBUG on, SQLite, Celery on the filesystem broker under var/.
-DEV_ENV := DEBUG=$${DEBUG:-true}
+DEV_ENV := DEBUG=$${DEBUG:-true} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 TEST_PG_URL := postgres://postgres@127.0.0.1:5432/chorus
 TEST_REDIS_URL := redis://127.0.0.1:6379/15
 
