@@ -53,6 +53,7 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/lint-imports --no-cache
+	bash scripts/check_compose.sh
 
 typecheck: $(VENV)/.dev-deps
 	DEBUG=true $(VENV)/bin/mypy .

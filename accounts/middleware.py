@@ -56,6 +56,7 @@ class OrganizationMiddleware:
             ).render()
         request.organization = membership.organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
-        request.session["last_org"] = slug
+        if request.session.get("last_org") != slug:  # avoid a session write on every page
+            request.session["last_org"] = slug
         with organization_scope(membership.organization):
             return self.get_response(request)

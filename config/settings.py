@@ -144,7 +144,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # only honours it when set under all three option names. The restore sweep runs
 # every interval × throttle seconds (default 10 × 10): 10 × 1 brings a crashed
 # worker's messages back after about VISIBILITY_TIMEOUT + 10 s.
-CELERY_VISIBILITY_TIMEOUT = 900
+CELERY_VISIBILITY_TIMEOUT = 900  # the top-level name; Redis itself reads the transport options
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 
@@ -232,6 +232,8 @@ if not TOKEN_ENCRYPTION_KEYS:
 
 # Security --------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)

@@ -64,3 +64,9 @@ def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
     assert "default-src 'self'" in policy
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_the_health_check_answers_over_plain_http_in_production(settings, client: Client) -> None:  # type: ignore[no-untyped-def]
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301

@@ -87,3 +87,14 @@ def test_the_health_check_answers_without_a_session(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_browsing_the_same_organisation_does_not_rewrite_the_session(client_for, tenant_a) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(tenant_a.employee)
+    client.get("/o/acme/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/o/acme/profile/")
+    assert not [q for q in queries.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]

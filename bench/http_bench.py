@@ -1,0 +1,452 @@
+"""HTTP benchmark: one Chorus page against the trivial /healthz, in one run.
+
+Sets up a PostgreSQL database, starts gunicorn on a free loopback port with
+production settings (DEBUG=false) minus TLS, logs in as a demo user, and drives
+both URLs with wrk at the same concurrency and duration. Prints requests/s and
+p50/p95/p99 latency for each, and the ratio page/trivial: how much of the
+framework's ceiling the page keeps. See bench/README.md.
+
+    .venv/bin/python bench/http_bench.py --user employee1 --path /o/acme/
+
+Everything listens on 127.0.0.1 only, every step has a time limit, and gunicorn
+is stopped at the end, also after an error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import requests
+from cryptography.fernet import Fernet
+from psycopg2 import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA_SCRIPT = Path(__file__).resolve().parent / "latency.lua"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/chorus_bench"
+DEMO_PASSWORD = "chorus-demo"
+DEMO_DOMAIN = "acme.example"
+SETUP_TIMEOUT_S = 600
+STARTUP_TIMEOUT_S = 60
+
+
+class BenchError(Exception):
+    """A step failed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    label: str
+    path: str
+    requests: int
+    duration_s: float
+    bytes: int
+    p50_ms: float
+    p90_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    non_2xx_3xx: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def bytes_per_response(self) -> float:
+        return self.bytes / self.requests if self.requests else 0.0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--path", default="/o/acme/", help="page under test (default: %(default)s)")
+    parser.add_argument(
+        "--user",
+        default="admin",
+        help="demo user: an email, or the part before @acme.example (default: %(default)s)",
+    )
+    parser.add_argument("--password", default=DEMO_PASSWORD, help="password of --user (default: the demo password)")
+    parser.add_argument("--duration", default="10s", help="wrk duration per URL, e.g. 10s, 1m (default: %(default)s)")
+    parser.add_argument("--connections", type=int, default=16, help="open connections (default: %(default)s)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="wrk threads (default: number of cores, at most --connections)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * cores + 1,
+        help="gunicorn sync workers (default: 2 x cores + 1 = %(default)s)",
+    )
+    parser.add_argument(
+        "--warmup", default="2s", help="unmeasured wrk run before each URL (default: %(default)s; 0 to skip)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="PostgreSQL URL; the database is created if missing (default: $BENCH_DATABASE_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="REDIS_URL for the app (default: empty, i.e. local-memory cache as in the embedded setup)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
+    parser.add_argument("--skip-setup", action="store_true", help="skip migrate, seed_demo and collectstatic")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if args.threads is None:
+        args.threads = cores
+    args.threads = max(1, min(args.threads, args.connections))
+    if "@" not in args.user:
+        args.user = f"{args.user}@{DEMO_DOMAIN}"
+    if not args.path.startswith("/"):
+        parser.error("--path must start with /")
+    for name in ("duration", "warmup"):
+        seconds_of(getattr(args, name), name)
+    return args
+
+
+def seconds_of(value: str, name: str) -> float:
+    """wrk's duration syntax: a number with an optional s, m or h suffix."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    text = value.strip().lower()
+    try:
+        if text and text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError:
+        raise SystemExit(f"--{name}: {value!r} is not a duration such as 10s or 1m") from None
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise BenchError("wrk is not installed. Install it with: apt-get install -y wrk")
+    return wrk
+
+
+def require_loopback(database_url: str) -> None:
+    host = urlsplit(database_url).hostname or ""
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise BenchError(f"--database-url must point at a loopback server, not {host!r}")
+
+
+def ensure_database(database_url: str, *, fresh: bool) -> None:
+    """Create the benchmark database (or drop and recreate it with --fresh)."""
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not name:
+        raise BenchError("--database-url has no database name")
+    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
+    try:
+        connection = psycopg2.connect(maintenance_url, connect_timeout=5)
+    except psycopg2.Error as error:
+        raise BenchError(f"cannot connect to PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}") from None
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            if fresh:
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                print(f"bench: created database {name}")
+    finally:
+        connection.close()
+
+
+def app_environment(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
+    """Production settings, minus what needs TLS: plain HTTP on loopback."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": args.database_url,
+            "REDIS_URL": args.redis_url,
+            "CELERY_BROKER_URL": args.redis_url,
+            "DEBUG": "false",
+            # Throwaway values, new on every run, never stored.
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "CSRF_TRUSTED_ORIGINS": "http://127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "SECURE_COOKIES": "false",
+            "SECURE_PROXY_SSL_HEADER_ENABLED": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "LOG_LEVEL": "WARNING",
+            "CHORUS_VAR_DIR": str(var_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.pop("SECRET_KEY_FALLBACKS", None)
+    return env
+
+
+def manage(env: dict[str, str], *arguments: str) -> None:
+    command = [sys.executable, "manage.py", *arguments]
+    print(f"bench: {' '.join(command[1:])}")
+    try:
+        completed = subprocess.run(
+            command, cwd=ROOT, env=env, timeout=SETUP_TIMEOUT_S, capture_output=True, text=True, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"manage.py {arguments[0]} took more than {SETUP_TIMEOUT_S} s") from None
+    if completed.returncode != 0:
+        raise BenchError(f"manage.py {' '.join(arguments)} failed:\n{completed.stdout}{completed.stderr}")
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Gunicorn:
+    """gunicorn in its own process group, so stopping it stops its workers too."""
+
+    def __init__(self, env: dict[str, str], *, port: int, workers: int, log_path: Path) -> None:
+        self.base_url = f"http://127.0.0.1:{port}"
+        self._log = log_path.open("wb")
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers),
+            "--worker-class", "sync",
+            "--log-level", "warning",
+            "--timeout", "60",
+            # The default control socket is one per user ($HOME/.gunicorn); a
+            # benchmark must neither take it from nor collide with another gunicorn.
+            "--no-control-socket",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_until_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited with status {self.process.returncode}")
+            try:
+                response = requests.get(f"{self.base_url}/healthz", timeout=2, allow_redirects=False)
+                if response.status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer /healthz within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+def log_in(base_url: str, *, email: str, password: str, path: str) -> tuple[str, int]:
+    """Log in through allauth's form; return the Cookie header and the page size."""
+    session = requests.Session()
+    login_url = f"{base_url}/accounts/login/"
+    form = session.get(login_url, timeout=10)
+    if form.status_code != 200:
+        raise BenchError(f"GET /accounts/login/ answered {form.status_code}")
+    csrf_name = next((n for n in ("csrftoken", "__Host-csrftoken") if n in session.cookies), None)
+    if csrf_name is None:
+        raise BenchError("the login page set no CSRF cookie")
+    response = session.post(
+        login_url,
+        data={"login": email, "password": password, "csrfmiddlewaretoken": session.cookies[csrf_name]},
+        headers={"Referer": login_url},
+        timeout=10,
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise BenchError(f"login as {email} failed: HTTP {response.status_code} (wrong user or password?)")
+    page = session.get(f"{base_url}{path}", timeout=10, allow_redirects=False)
+    if page.status_code != 200:
+        where = page.headers.get("Location", "")
+        raise BenchError(f"GET {path} as {email} answered {page.status_code} {where}".rstrip())
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    return cookie, len(page.content)
+
+
+def run_wrk(
+    wrk: str, url: str, *, label: str, path: str, args: argparse.Namespace, duration: str, cookie: str | None
+) -> WrkResult:
+    command = [
+        wrk, "--threads", str(args.threads), "--connections", str(args.connections),
+        "--duration", duration, "--timeout", "10s", "--script", str(LUA_SCRIPT),
+    ]  # fmt: skip
+    if cookie:
+        command += ["--header", f"Cookie: {cookie}"]
+    command.append(url)
+    time_limit = seconds_of(duration, "duration") + 30
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=time_limit, check=False)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"wrk on {path} did not finish within {time_limit:.0f} s") from None
+    if completed.returncode != 0:
+        raise BenchError(f"wrk on {path} failed:\n{completed.stdout}{completed.stderr}")
+    line = next((ln for ln in completed.stdout.splitlines() if ln.startswith("CHORUS_RESULT ")), None)
+    if line is None:
+        raise BenchError(f"wrk printed no result line:\n{completed.stdout}")
+    data: dict[str, Any] = json.loads(line.removeprefix("CHORUS_RESULT "))
+    errors = sum(data[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+    return WrkResult(
+        label=label,
+        path=path,
+        requests=data["requests"],
+        duration_s=data["duration_us"] / 1e6,
+        bytes=data["bytes"],
+        p50_ms=data["p50_us"] / 1000,
+        p90_ms=data["p90_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        errors=errors,
+        non_2xx_3xx=data["non_2xx_3xx"],
+    )
+
+
+def report(results: list[WrkResult], args: argparse.Namespace, page_size: int) -> dict[str, Any]:
+    trivial, page = results
+    print()
+    print(
+        f"gunicorn {args.workers} sync workers; wrk {args.threads} threads, {args.connections} connections, "
+        f"{args.duration} per URL; user {args.user}; {os.cpu_count()} cores shared by wrk, gunicorn and PostgreSQL"
+    )
+    header = f"{'':8} {'path':<24} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}"
+    print(header)
+    for r in results:
+        print(
+            f"{r.label:8} {r.path:<24} {r.rps:9.1f} {r.p50_ms:8.2f} {r.p95_ms:8.2f} {r.p99_ms:8.2f} "
+            f"{r.errors:7d} {r.non_2xx_3xx:8d}"
+        )
+    ratio = page.rps / trivial.rps if trivial.rps else 0.0
+    if ratio:
+        print(f"ratio page/trivial: {ratio:.3f} of the requests/s (the trivial view serves {1 / ratio:.1f}x as many)")
+    # wrk counts a 302 as success: a session that stopped working would show up
+    # as a much smaller response than the page fetched while logged in.
+    if page.bytes_per_response < 0.5 * page_size:
+        print(
+            f"WARNING: {page.path} averaged {page.bytes_per_response:.0f} bytes per response against "
+            f"{page_size} bytes when logged in; the session may have been lost (redirects to login)."
+        )
+    failed = any(r.errors or r.non_2xx_3xx for r in results)
+    if failed:
+        print("WARNING: errors or non-2xx/3xx responses during the run; the figures are not clean.")
+    return {
+        "settings": {
+            "workers": args.workers,
+            "threads": args.threads,
+            "connections": args.connections,
+            "duration": args.duration,
+            "user": args.user,
+            "cores": os.cpu_count(),
+        },
+        "results": [
+            {
+                "label": r.label,
+                "path": r.path,
+                "requests_per_s": round(r.rps, 1),
+                "p50_ms": r.p50_ms,
+                "p90_ms": r.p90_ms,
+                "p95_ms": r.p95_ms,
+                "p99_ms": r.p99_ms,
+                "max_ms": r.max_ms,
+                "errors": r.errors,
+                "non_2xx_3xx": r.non_2xx_3xx,
+                "bytes_per_response": round(r.bytes_per_response),
+            }
+            for r in results
+        ],
+        "ratio_page_to_trivial": round(ratio, 4),
+        "clean": not failed,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    wrk = require_wrk()
+    require_loopback(args.database_url)
+    ensure_database(args.database_url, fresh=args.fresh)
+    with tempfile.TemporaryDirectory(prefix="chorus-bench-") as scratch:
+        env = app_environment(args, Path(scratch) / "var")
+        if not args.skip_setup:
+            manage(env, "migrate", "--noinput")
+            manage(env, "seed_demo")
+            manage(env, "collectstatic", "--noinput")
+        port = free_loopback_port()
+        log_path = Path(scratch) / "gunicorn.log"
+        print(f"bench: gunicorn on 127.0.0.1:{port} with {args.workers} sync workers")
+        server = Gunicorn(env, port=port, workers=args.workers, log_path=log_path)
+        try:
+            server.wait_until_ready(STARTUP_TIMEOUT_S)
+            cookie, page_size = log_in(server.base_url, email=args.user, password=args.password, path=args.path)
+            targets = [("trivial", "/healthz", None), ("page", args.path, cookie)]
+            results = []
+            for label, path, target_cookie in targets:
+                url = f"{server.base_url}{path}"
+                if seconds_of(args.warmup, "warmup") > 0:
+                    run_wrk(wrk, url, label=label, path=path, args=args, duration=args.warmup, cookie=target_cookie)
+                print(f"bench: wrk {path} for {args.duration}")
+                results.append(
+                    run_wrk(wrk, url, label=label, path=path, args=args, duration=args.duration, cookie=target_cookie)
+                )
+        except BenchError:
+            tail = log_path.read_text(errors="replace")[-3000:] if log_path.exists() else ""
+            if tail:
+                print(f"bench: last lines of the gunicorn log:\n{tail}", file=sys.stderr)
+            raise
+        finally:
+            server.stop()
+    summary = report(results, args, page_size)
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+        print(f"bench: wrote {args.json}")
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM becomes the same exception as Ctrl-C, so `finally` stops gunicorn.
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return run(args)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
