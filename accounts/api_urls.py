@@ -3,7 +3,7 @@ o/<org_slug>/ and address objects by their public UUID."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from accounts.api.groups import GroupDetailAPI, GroupListAPI, TopicListAPI
 from accounts.api.invitations import InvitationListAPI, InvitationRevokeAPI
@@ -29,7 +29,7 @@ organization_patterns: list[URLPattern] = [
     path("topics/", TopicListAPI.as_view(), name="topic_list"),
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", MeAPI.as_view(), name="me"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
 ]

@@ -167,6 +167,10 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "content-publish-due": {
+        "task": "content.tasks.content_publish_due",
+        "schedule": 60.0,
+    },
     "invitations-purge": {
         "task": "accounts.tasks.invitations_purge",
         "schedule": 60 * 60.0,
@@ -209,6 +213,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14)
+
+# Test-only: host:port entries the link-preview and feed fetcher may reach although
+# they are not public addresses (the tests' loopback sites). Empty in production.
+CONTENT_FETCH_ALLOW_HOSTS = env_list("CONTENT_FETCH_ALLOW_HOSTS")
 
 # Email -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

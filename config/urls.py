@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from accounts import api_urls as accounts_api
 from accounts.views import core
+from content import api_urls as content_api
 
 organization_patterns = [
     path("", include("accounts.urls")),
+    path("", include("content.urls")),
 ]
+api_patterns = accounts_api.urlpatterns + content_api.urlpatterns
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -14,7 +18,7 @@ urlpatterns = [
     path("invitations/<str:token>/", core.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
-    path("api/v1/", include(("accounts.api_urls", "api"), namespace="api")),
+    path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),

@@ -8,15 +8,21 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Group, Invitation, Membership, Organization, Role, Topic
 from accounts.tenancy import organization_scope
+from content.models import Caption, ContentItem, ContentState, FeedSource, Suggestion
 from tests.factories import (
+    CaptionFactory,
+    ContentItemFactory,
+    FeedSourceFactory,
     GroupFactory,
     GroupMembershipFactory,
     InvitationFactory,
     MembershipFactory,
     OrganizationFactory,
+    SuggestionFactory,
     TopicFactory,
 )
 
@@ -31,6 +37,10 @@ class Tenant:
     group: Group
     topic: Topic
     invitation: Invitation
+    item: ContentItem  # published, for everyone, with one caption
+    caption: Caption
+    suggestion: Suggestion  # by the employee, pending
+    source: FeedSource
 
     def member(self, role: str) -> Membership:
         return {
@@ -56,6 +66,16 @@ def build_tenant(name: str, slug: str) -> Tenant:
     GroupMembershipFactory(organization=organization, group=group, membership=members[Role.EMPLOYEE])
     topic = TopicFactory(organization=organization, name=f"{name} Topic", slug=f"{slug}-topic")
     invitation = InvitationFactory(organization=organization, membership__user__email=f"invitee@{slug}.example")
+    item = ContentItemFactory(
+        organization=organization,
+        author=members[Role.MANAGER],
+        title=f"{name} launches a rocket",
+        state=ContentState.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    caption = CaptionFactory(organization=organization, item=item, text=f"{name} caption: we did it")
+    suggestion = SuggestionFactory(organization=organization, author=members[Role.EMPLOYEE], note=f"{name} idea")
+    source = FeedSourceFactory(organization=organization, name=f"{name} industry feed")
     return Tenant(
         organization=organization,
         admin=members[Role.ADMIN],
@@ -65,6 +85,10 @@ def build_tenant(name: str, slug: str) -> Tenant:
         group=group,
         topic=topic,
         invitation=invitation,
+        item=item,
+        caption=caption,
+        suggestion=suggestion,
+        source=source,
     )
 
 

@@ -115,3 +115,44 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.SelfAttribute("membership.user.email")
     role = factory.SelfAttribute("membership.role")
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+class ContentItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "content.ContentItem"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Company news {n}")
+    body = "Why it matters."
+    author = factory.SubFactory(
+        MembershipFactory, organization=factory.SelfAttribute("..organization"), role=Role.MANAGER
+    )
+
+
+class CaptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "content.Caption"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    item = factory.SubFactory(ContentItemFactory, organization=factory.SelfAttribute("..organization"))
+    network = "linkedin"
+    text = factory.Sequence(lambda n: f"Proud of this launch, take {n}")
+
+
+class SuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "content.Suggestion"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    author = factory.SubFactory(MembershipFactory, organization=factory.SelfAttribute("..organization"))
+    note = factory.Sequence(lambda n: f"Idea number {n}")
+    url = "https://news.example/idea"
+
+
+class FeedSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "content.FeedSource"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Industry feed {n}")
+    url = factory.Sequence(lambda n: f"https://news.example/feed-{n}.xml")

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Group, Invitation, Membership, Role, Topic
 from accounts.tenancy import scopes_disabled
+from content.models import Caption, ContentItem, FeedSource, Suggestion
 from tests.conftest import Tenant
 
 # How to fill each URL keyword with organisation B's value.
@@ -29,6 +30,10 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "group_id": lambda b: b.group.public_id,
     "topic_id": lambda b: b.topic.public_id,
     "invitation_id": lambda b: b.invitation.public_id,
+    "item_id": lambda b: b.item.public_id,
+    "caption_id": lambda b: b.caption.public_id,
+    "suggestion_id": lambda b: b.suggestion.public_id,
+    "source_id": lambda b: b.source.public_id,
 }
 
 # Routes that take parameters but address no tenant object, and why.
@@ -117,6 +122,10 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
                 Membership.groups.through.objects.filter(organization=org).values_list("group_id", "membership_id")
             ),
             "topics": sorted(Topic.objects.filter(organization=org).values_list("public_id", "name")),
+            "items": sorted(ContentItem.objects.filter(organization=org).values_list("public_id", "title", "state")),
+            "captions": sorted(Caption.objects.filter(organization=org).values_list("public_id", "text")),
+            "suggestions": sorted(Suggestion.objects.filter(organization=org).values_list("public_id", "state")),
+            "sources": sorted(FeedSource.objects.filter(organization=org).values_list("public_id", "name", "url")),
             "invitations": sorted(
                 Invitation.objects.filter(organization=org).values_list("public_id", "revoked_at", "accepted_at")
             ),
@@ -132,6 +141,10 @@ def secrets_of(tenant: Tenant) -> list[str]:
         tenant.group.name,
         tenant.topic.name,
         tenant.invitation.email,
+        tenant.item.title,
+        tenant.caption.text,
+        tenant.suggestion.note,
+        tenant.source.name,
     ]
 
 

@@ -1,0 +1,63 @@
+"""Celery tasks of content: thin wrappers that load by id and call a service."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+
+from accounts.models import Membership, MembershipStatus, Organization, Role
+from accounts.tasking import OrganizationTask, periodic_job
+from accounts.tenancy import organization_scope
+from content import services
+from content.models import ContentItem, ContentState
+
+logger = logging.getLogger(__name__)
+
+
+@periodic_job("content.tasks.content_publish_due", ttl=timedelta(minutes=5))
+def content_publish_due() -> int:
+    """Publish approved items whose time has come, expire those whose time has gone."""
+    moved = 0
+    for organization in Organization.objects.all():
+        with organization_scope(organization):
+            moved += services.content_items_publish_due(organization=organization)
+    return moved
+
+
+@shared_task(base=OrganizationTask)
+def content_item_fetch_preview(*, organization_id: int, item_id: int) -> None:
+    item = ContentItem.objects.filter(organization_id=organization_id, pk=item_id).first()
+    if item is not None:
+        services.content_item_refresh_preview(item=item)
+
+
+@shared_task(base=OrganizationTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def content_review_notify(*, organization_id: int, item_id: int) -> int:
+    """Email the organisation's reviewers (admins and managers but the author) that an
+    item waits for them."""
+    item = (
+        ContentItem.objects.select_related("organization", "author__user")
+        .filter(organization_id=organization_id, pk=item_id)
+        .first()
+    )
+    if item is None or item.state != ContentState.IN_REVIEW:
+        return 0
+    reviewers = (
+        Membership.objects.filter(
+            organization_id=organization_id,
+            status=MembershipStatus.ACTIVE,
+            role__in=[Role.ADMIN, Role.MANAGER],
+        )
+        .exclude(pk=item.author_id)
+        .select_related("user")
+    )
+    url = f"{settings.SITE_URL}{item.get_absolute_url()}"
+    body = render_to_string("content/email/review_waiting.txt", {"item": item, "url": url})
+    subject = f"Waiting for your review: {item.title}"[:150]
+    messages = [(subject, body, None, [reviewer.user.email]) for reviewer in reviewers]
+    return send_mass_mail(messages, fail_silently=False)
