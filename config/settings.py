@@ -171,6 +171,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "content.tasks.content_publish_due",
         "schedule": 60.0,
     },
+    "feed-sources-fetch": {
+        "task": "content.tasks.feed_sources_fetch_due",
+        "schedule": 30 * 60.0,
+    },
     "invitations-purge": {
         "task": "accounts.tasks.invitations_purge",
         "schedule": 60 * 60.0,

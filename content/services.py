@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Group, Membership, Organization, Role, Topic
 from content.lib import compliance
+from content.lib.feeds import FeedEntry, FeedError, fetch_feed
 from content.lib.fetch import FetchError, FetchPolicy
 from content.lib.networks import caption_check, networks_for_captions
 from content.lib.preview import fetch_preview
@@ -38,6 +39,7 @@ from content.models import (
     ContentState,
     ContentTopic,
     FeedDismissal,
+    FeedSource,
     ItemTransition,
     PreviewStatus,
     ReviewComment,
@@ -363,6 +365,67 @@ def content_item_refresh_preview(*, item: ContentItem) -> ContentItem:
     ContentItem.objects.filter(organization=item.organization, pk=item.pk, url=url).update(**changes)
     item.refresh_from_db()
     return item
+
+
+# Feed sources (RSS/Atom) -----------------------------------------------------------
+
+FEED_ENTRIES_PER_FETCH = 20
+
+
+def feed_source_fetch(*, source: FeedSource) -> int:
+    """Fetch a source and turn its new entries into draft items for review (never
+    published without review). Runs in a worker; returns how many drafts it made.
+    Failures are stored on the source for managers to see, not raised."""
+    try:
+        result = fetch_feed(source.url, fetch_policy(), etag=source.etag, last_modified=source.last_modified)
+    except (FetchError, FeedError) as error:
+        FeedSource.objects.filter(organization=source.organization, pk=source.pk).update(
+            last_fetched_at=timezone.now(), last_error=str(error)[:500]
+        )
+        return 0
+    created = 0 if result.feed is None else feed_source_import(source=source, entries=list(result.feed.entries))
+    FeedSource.objects.filter(organization=source.organization, pk=source.pk).update(
+        last_fetched_at=timezone.now(), last_error="", etag=result.etag[:200], last_modified=result.last_modified[:100]
+    )
+    return created
+
+
+@transaction.atomic
+def feed_source_import(*, source: FeedSource, entries: list[FeedEntry]) -> int:
+    """Drafts for the entries not seen before (by guid), newest first, at most
+    FEED_ENTRIES_PER_FETCH at a time. Topics: the source's, plus existing topics whose
+    names match the entry's categories."""
+    organization = source.organization
+    seen = set(
+        ContentItem.objects.filter(
+            organization=organization, source=source, source_guid__in=[entry.guid for entry in entries]
+        ).values_list("source_guid", flat=True)
+    )
+    fresh = [entry for entry in entries if entry.guid not in seen]
+    fresh.sort(key=lambda entry: entry.published or timezone.now(), reverse=True)
+    source_topics = list(source.topics.all())
+    topics_by_name = {topic.name.lower(): topic for topic in Topic.objects.filter(organization=organization)}
+    created = 0
+    for entry in fresh[:FEED_ENTRIES_PER_FETCH]:
+        topics = source_topics + [
+            topics_by_name[name.lower()] for name in entry.categories if name.lower() in topics_by_name
+        ]
+        item = content_item_create(
+            organization=organization,
+            author=None,
+            data=ItemInput(
+                title=(entry.title or entry.link or "Untitled entry")[:300],
+                body=entry.summary,
+                url=entry.link,
+                kind=source.kind,
+                topics=list(dict.fromkeys(topics)),
+            ),
+        )
+        item.source = source
+        item.source_guid = entry.guid
+        item.save(update_fields=["source", "source_guid"])
+        created += 1
+    return created
 
 
 # Workflow ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from accounts.models import Membership, MembershipStatus, Organization, Role
 from accounts.tasking import OrganizationTask, periodic_job
 from accounts.tenancy import organization_scope
 from content import services
-from content.models import ContentItem, ContentState
+from content.models import ContentItem, ContentState, FeedSource
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,28 @@ def content_publish_due() -> int:
         with organization_scope(organization):
             moved += services.content_items_publish_due(organization=organization)
     return moved
+
+
+@periodic_job("content.tasks.feed_sources_fetch_due", ttl=timedelta(minutes=10))
+def feed_sources_fetch_due() -> int:
+    """Queue a fetch of every active feed source, one task each."""
+    queued = 0
+    for organization in Organization.objects.all():
+        with organization_scope(organization):
+            for source_id in FeedSource.objects.filter(organization=organization, is_active=True).values_list(
+                "pk", flat=True
+            ):
+                feed_source_fetch.delay(organization_id=organization.pk, source_id=source_id)
+                queued += 1
+    return queued
+
+
+@shared_task(base=OrganizationTask)
+def feed_source_fetch(*, organization_id: int, source_id: int) -> int:
+    source = FeedSource.objects.filter(organization_id=organization_id, pk=source_id).first()
+    if source is None or not source.is_active:
+        return 0
+    return services.feed_source_fetch(source=source)
 
 
 @shared_task(base=OrganizationTask)
