@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from accounts.permissions import ADMINS, EVERYONE
+from accounts.permissions import ADMINS, CURATORS, EVERYONE
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,11 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "accounts:dashboard", "house", EVERYONE),
+    NavEntry("Feed", "content:feed", "newspaper", EVERYONE),
+    NavEntry("Suggest", "content:suggest", "lightbulb", EVERYONE),
+    NavEntry("Suggestions", "content:suggestion_queue", "inbox", CURATORS),
+    NavEntry("Content", "content:item_list", "journal-richtext", CURATORS),
+    NavEntry("Review", "content:review_queue", "check2-square", CURATORS),
     NavEntry("Members", "accounts:member_list", "people", ADMINS),
     NavEntry("Groups", "accounts:group_list", "collection", ADMINS),
     NavEntry("Topics", "accounts:topic_list", "tags", ADMINS),
@@ -35,7 +40,7 @@ class NavItem:
 
 
 def navigation_for(*, role: str, organization_slug: str, current_path: str) -> list[NavItem]:
-    items = []
+    entries = []
     for entry in NAVIGATION:
         if role not in entry.roles:
             continue
@@ -43,7 +48,13 @@ def navigation_for(*, role: str, organization_slug: str, current_path: str) -> l
             url = reverse(entry.url_name, kwargs={"org_slug": organization_slug})
         except NoReverseMatch:
             continue  # a section whose feature is not installed
-        dashboard = entry.url_name == "accounts:dashboard"
-        active = current_path == url if dashboard else current_path.startswith(url)
-        items.append(NavItem(entry.label, url, entry.icon, active))
-    return items
+        entries.append((entry, url))
+    # One active entry: the longest address the page is under (Review, not Content too,
+    # on /content/review/).
+    matches = [
+        url
+        for entry, url in entries
+        if (current_path == url if entry.url_name == "accounts:dashboard" else current_path.startswith(url))
+    ]
+    active_url = max(matches, key=len, default=None)
+    return [NavItem(entry.label, url, entry.icon, url == active_url) for entry, url in entries]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,10 +24,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Group, GroupMembership, Membership, MembershipStatus, MembershipTopic, Organization, Topic
 from content.models import (
+    SYSTEM_ACTIONS,
+    TRANSITIONS,
     AudienceDimension,
     AudienceRule,
     ContentItem,
@@ -37,7 +41,7 @@ from content.models import (
     SuggestionState,
     TopicAffinity,
 )
-from content.services import Audience
+from content.services import Audience, content_settings_get
 
 
 def content_item_list(
@@ -80,16 +84,15 @@ def review_queue(*, organization: Organization) -> QuerySet[ContentItem]:
 
 
 def publishing_calendar(*, organization: Organization, start: datetime, end: datetime) -> QuerySet[ContentItem]:
-    """Approved and published items whose publish time falls in [start, end)."""
+    """Approved and published items whose publish time falls in [start, end), as
+    `publishes_at`: the scheduled time, or for an item published as soon as it was
+    approved, the moment it was published."""
     return (
-        ContentItem.objects.filter(
-            organization=organization,
-            state__in=[ContentState.APPROVED, ContentState.PUBLISHED],
-            publish_at__gte=start,
-            publish_at__lt=end,
-        )
-        .only("public_id", "title", "state", "publish_at", "expires_at", "kind")
-        .order_by("publish_at")
+        ContentItem.objects.filter(organization=organization, state__in=[ContentState.APPROVED, ContentState.PUBLISHED])
+        .annotate(publishes_at=Coalesce("publish_at", "published_at"))
+        .filter(publishes_at__gte=start, publishes_at__lt=end)
+        .only("public_id", "title", "state", "publish_at", "published_at", "expires_at", "kind")
+        .order_by("publishes_at", "pk")
     )
 
 
@@ -177,9 +180,9 @@ class FeedPage:
     topics: list[Topic]  # the topics the member can filter by
 
 
-def _feed_candidates(membership: Membership, at: datetime) -> QuerySet[ContentItem]:
-    """Published, unexpired items whose audience contains the member and which the
-    member has not dismissed."""
+def _feed_candidates(membership: Membership, at: datetime, *, include_dismissed: bool = False) -> QuerySet[ContentItem]:
+    """Published, unexpired items whose audience contains the member and (unless
+    `include_dismissed`) which the member has not dismissed."""
     organization = membership.organization
     group_ids = [
         str(public_id)
@@ -210,14 +213,15 @@ def _feed_candidates(membership: Membership, at: datetime) -> QuerySet[ContentIt
         .annotate(n=Count("dimension", distinct=True))
         .values("n")
     )
-    return (
-        ContentItem.objects.filter(organization=organization, state=ContentState.PUBLISHED)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
-        .exclude(
+    items = ContentItem.objects.filter(organization=organization, state=ContentState.PUBLISHED).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+    )
+    if not include_dismissed:
+        items = items.exclude(
             pk__in=FeedDismissal.objects.filter(organization=organization, membership=membership).values("item_id")
         )
-        .annotate(matched_dimensions=Coalesce(Subquery(matched_dimensions), 0))
-        .filter(Q(audience_dimensions=0) | Q(matched_dimensions=F("audience_dimensions")))
+    return items.annotate(matched_dimensions=Coalesce(Subquery(matched_dimensions), 0)).filter(
+        Q(audience_dimensions=0) | Q(matched_dimensions=F("audience_dimensions"))
     )
 
 
@@ -356,3 +360,66 @@ def _reasons(item: ContentItem, membership: Membership, interests: set[int], at:
     if item.expires_at and item.expires_at <= at + timedelta(days=2):
         reasons.append("Share soon: it expires " + ("today" if item.expires_at.date() == at.date() else "in two days"))
     return reasons[:2] or ["Shared with everyone in your organisation"]
+
+
+# The manager screens -----------------------------------------------------------------
+
+# Moves a person never makes from a button: the scheduler's, and "edit", which saving
+# an approved item makes by itself.
+_NOT_BUTTONS = SYSTEM_ACTIONS | {"edit"}
+
+
+@dataclass(frozen=True)
+class ItemAction:
+    action: str
+    target: ContentState
+    # Why the person cannot take this action although the state allows it (four-eyes).
+    blocked_reason: str = ""
+
+
+def item_actions_for(*, item: ContentItem, membership: Membership) -> list[ItemAction]:
+    """The workflow actions the item's state allows, read from TRANSITIONS, with the
+    ones this person may not take (approving their own item under four-eyes) marked."""
+    actions = []
+    for action, moves in TRANSITIONS.items():
+        if action in _NOT_BUTTONS:
+            continue
+        for target, sources in moves.items():
+            if item.state in sources:
+                blocked = ""
+                if (
+                    action == "approve"
+                    and item.author_id == membership.pk
+                    and content_settings_get(organization=item.organization).four_eyes
+                ):
+                    blocked = "You wrote this item, so another manager must approve it."
+                actions.append(ItemAction(action=action, target=target, blocked_reason=blocked))
+    return actions
+
+
+def feed_item_for_member(
+    *, membership: Membership, item_id: uuid.UUID | str, at: datetime | None = None
+) -> ContentItem:
+    """One item of the member's feed, for its own page: published, not expired and in the
+    member's audience, with its topics and images. An item the member dismissed stays
+    readable (and dismissing it again does nothing). Raises Http404 alike for a
+    malformed id, a missing one, another organisation's, a draft, an expired item and an
+    item for someone else's audience, so a probe cannot tell them apart."""
+    at = at or timezone.now()
+    organization = membership.organization
+    try:
+        public_id = uuid.UUID(str(item_id))
+    except ValueError:
+        raise Http404("No such item.") from None
+    found = (
+        _feed_candidates(membership, at, include_dismissed=True)
+        .filter(public_id=public_id)
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.filter(organization=organization).order_by("name")),
+            "images",
+        )
+        .first()
+    )
+    if found is None:
+        raise Http404("No such item.")
+    return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from celery import current_app
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -40,6 +41,7 @@ from content.models import (
     ContentTopic,
     FeedDismissal,
     FeedSource,
+    FeedSourceTopic,
     ItemTransition,
     PreviewStatus,
     ReviewComment,
@@ -613,3 +615,80 @@ def topic_affinity_set(*, membership: Membership, scores: dict[Topic, float]) ->
             topic=topic,
             defaults={"score": max(0.0, min(1.0, score))},
         )
+
+
+# Link previews and feed sources (the manager screens) -----------------------------
+
+
+@transaction.atomic
+def content_item_queue_preview(*, item: ContentItem) -> ContentItem:
+    """Fetch the item's link preview again, e.g. after the site was down."""
+    if not item.url:
+        raise ValidationError("This item has no link to preview.")
+    ContentItem.objects.filter(organization=item.organization, pk=item.pk).update(
+        preview_status=PreviewStatus.PENDING, preview_error=""
+    )
+    item.preview_status = PreviewStatus.PENDING
+    item.preview_error = ""
+    _queue_preview(item)
+    return item
+
+
+@transaction.atomic
+def feed_source_save(
+    *,
+    organization: Organization,
+    name: str,
+    url: str,
+    kind: str,
+    topics: list[Topic],
+    created_by: Membership | None = None,
+    source: FeedSource | None = None,
+) -> FeedSource:
+    """Add a feed source, or change one when `source` is given."""
+    _check_same_organization(organization, topics, "topic")
+    url = url.strip()
+    duplicate = FeedSource.objects.filter(organization=organization, url=url)
+    if source is not None:
+        duplicate = duplicate.exclude(pk=source.pk)
+    if duplicate.exists():
+        raise ValidationError({"url": ["This feed is already a source."]})
+    if source is None:
+        source = FeedSource(organization=organization, created_by=created_by)
+    elif source.organization_id != organization.pk:
+        raise ValidationError("A feed source of another organisation cannot be changed.")
+    if url != source.url:
+        # A different feed: the caching headers and the last error were the old one's.
+        source.etag = source.last_modified = source.last_error = ""
+    source.name = name.strip()
+    source.url = url
+    source.kind = kind
+    source.full_clean()
+    source.save()
+    FeedSourceTopic.objects.filter(organization=organization, source=source).delete()
+    FeedSourceTopic.objects.bulk_create(
+        FeedSourceTopic(organization=organization, source=source, topic=topic) for topic in dict.fromkeys(topics)
+    )
+    return source
+
+
+@transaction.atomic
+def feed_source_delete(*, source: FeedSource) -> None:
+    """Remove a source; the items it already brought in stay (their `source` is cleared)."""
+    source.delete()
+
+
+def feed_source_queue_fetch(*, source: FeedSource) -> None:
+    """Ask a worker to read the feed now. Sent by task name, after the commit, so the
+    web process needs no import of the task module."""
+    kwargs = {"organization_id": source.organization_id, "source_id": source.pk}
+    transaction.on_commit(lambda: current_app.send_task("content.tasks.feed_source_fetch", kwargs=kwargs))
+
+
+@transaction.atomic
+def content_image_delete(*, image: ContentImage) -> None:
+    """Remove an image; its file goes once the row is surely gone."""
+    storage, name = image.image.storage, image.image.name
+    image.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -103,6 +103,9 @@ PATH_PARAMETERS = {
     "member_id": "A member's `id`.",
     "invitation_id": "An invitation's `id`.",
     "group_id": "A group's `id`.",
+    "item_id": "A content item's `id`.",
+    "caption_id": "A caption's `id`.",
+    "suggestion_id": "A suggestion's `id`.",
 }
 
 

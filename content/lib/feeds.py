@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any, NoReturn
 from urllib.parse import urljoin
 from xml.parsers import expat
 
 from content.lib.fetch import FEEDS, FetchPolicy, fetch
-from content.lib.preview import DESCRIPTION_MAX, TITLE_MAX, clean_text, html_to_text, safe_url, truncate
+from content.lib.preview import (
+    DESCRIPTION_MAX,
+    START,
+    TITLE_MAX,
+    clean_text,
+    html_to_text,
+    html_tokens,
+    safe_url,
+    truncate,
+)
 
 __all__ = [
     "GUID_MAX",
@@ -151,14 +159,21 @@ def discover_feed_urls(html: str, base_url: str) -> list[str]:
     """The feeds a web page advertises with `<link rel="alternate" type="application/rss+xml" href>`
     (or Atom), as absolute http(s) URLs in page order, for when a manager pastes a
     site's address instead of its feed's."""
-    finder = _FeedLinkFinder()
-    try:
-        finder.feed(html)
-        finder.close()
-    except (AssertionError, ValueError):
-        pass
-    urls = (safe_url(urljoin(base_url, href)) for href in finder.hrefs)
-    return list(dict.fromkeys(url for url in urls if url))
+    urls: list[str] = []
+    for token in html_tokens(html):
+        if token.kind == START and token.name == "link":
+            rels = token.attributes.get("rel", "").lower().split()
+            media_type = token.attributes.get("type", "").strip().lower()
+            if "alternate" in rels and media_type in _FEED_LINK_TYPES:
+                url = _link(base_url, token.attributes.get("href"))
+                if url and url not in urls:
+                    urls.append(url)
+        elif token.kind == START and token.name == "body":
+            break
+    return urls
+
+
+_FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 
 
 # --------------------------------------------------------------------- XML, safely
@@ -376,19 +391,3 @@ def _entry(
         published=published,
         categories=tuple(dict.fromkeys(category for category in categories if category)),
     )
-
-
-class _FeedLinkFinder(HTMLParser):
-    _TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "link":
-            return
-        attributes = {name.lower(): (value or "").strip() for name, value in attrs}
-        rels = attributes.get("rel", "").lower().split()
-        if "alternate" in rels and attributes.get("type", "").lower() in self._TYPES and attributes.get("href"):
-            self.hrefs.append(attributes["href"])

@@ -1,14 +1,17 @@
 """Link previews: what a page says about itself in its <head>.
 
 Open Graph first, then the Twitter card, then plain HTML (`<title>`, the description
-meta tag, `<link rel=canonical>`). The standard library's `html.parser` copes with the
-broken markup real sites serve. It never raises on bad HTML and never fetches anything.
+meta tag, `<link rel=canonical>`). A small linear-time tokenizer (below) reads the
+broken markup that real sites serve. It never raises on bad HTML and never fetches
+anything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from html.parser import HTMLParser
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 from content.lib.fetch import HTML, FetchPolicy, fetch
@@ -19,10 +22,12 @@ __all__ = [
     "TITLE_MAX",
     "URL_MAX",
     "LinkPreview",
+    "Token",
     "clean_text",
     "extract_preview",
     "fetch_preview",
     "html_to_text",
+    "html_tokens",
     "safe_url",
     "truncate",
 ]
@@ -51,8 +56,7 @@ def extract_preview(html: str, base_url: str) -> LinkPreview:
     Relative URLs are resolved against `<base href>` when the page has one, otherwise
     against `base_url`. `site_name` falls back to the host name (without "www.").
     """
-    head = _HeadParser()
-    head.parse(html)
+    head = _read_head(html)
     base = base_url
     if head.base_href:
         base = safe_url(urljoin(base_url, head.base_href)) or base_url
@@ -143,13 +147,13 @@ def safe_url(url: str | None) -> str:
 def html_to_text(html: str, limit: int | None = None) -> str:
     """Visible text of an HTML fragment: tags, scripts and styles dropped, entities
     decoded, blocks separated by a space, white space collapsed, capped at `limit`."""
-    parser = _TextParser()
-    try:
-        parser.feed(html)
-        parser.close()
-    except (AssertionError, ValueError):  # html.parser's rare complaints about markup
-        pass
-    text = clean_text("".join(parser.parts))
+    parts: list[str] = []
+    for token in html_tokens(html):
+        if token.kind == TEXT:
+            parts.append(token.text)
+        elif token.name in _BLOCKS:
+            parts.append(" ")
+    text = clean_text("".join(parts))
     return truncate(text, limit) if limit else text
 
 
@@ -170,75 +174,137 @@ def _first_url(base: str, *candidates: str | None) -> str:
     return ""
 
 
-# ------------------------------------------------------------------------- parsers
+# ----------------------------------------------------------------------- tokenizer
 
-_TITLE_CHARS_MAX = 4 * TITLE_MAX  # a page that never closes <title> must not fill memory
+# Not html.parser: in Python before 3.11.13 / 3.12.11 it takes quadratic time on crafted
+# input. For example, 200 KB of "<a " took minutes, so one hostile page could hold a
+# worker for hours. This tokenizer is linear. Every construct is found with str.find or
+# an anchored regex whose alternatives cannot backtrack into each other, and a tag is
+# looked for within _TAG_WINDOW characters. It reads what previews and feed summaries
+# need (tags and attributes, text, raw script and style), not the whole HTML5 algorithm.
+
+START, END, TEXT, RAW = "start", "end", "text", "raw"
 
 
-class _HeadParser(HTMLParser):
-    """Collects meta tags (first value per key), link rels (first href per rel), the
-    base href and the document's <title> (not one inside an inline <svg>)."""
+@dataclass(frozen=True)
+class Token:
+    kind: str  # START, END, TEXT (entities decoded) or RAW (script and style content)
+    name: str = ""  # tag name in lower case, for START and END
+    attributes: Mapping[str, str] = field(default_factory=dict)  # names in lower case; first one wins
+    text: str = ""
+    self_closing: bool = False
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-        self.links: dict[str, str] = {}
-        self.base_href: str | None = None
-        self.title: str | None = None
-        self._title_parts: list[str] | None = None
-        self._title_length = 0
-        self._svg_depth = 0
 
-    def parse(self, html: str) -> None:
-        try:
-            self.feed(html)
-            self.close()
-        except (AssertionError, ValueError):  # keep what was read before the bad markup
-            pass
-        self._end_title()
+_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9:_.-]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>""")
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`]+)))?""")
+_TAG_WINDOW = 32 * 1024
+_RAW_TEXT = frozenset({"script", "style"})  # content is not markup and not shown
+_RCDATA = frozenset({"title", "textarea"})  # content is text (with entities), not markup
+_CLOSERS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"</{name}(?![a-z0-9])[^<>]{{0,256}}>", re.IGNORECASE) for name in _RAW_TEXT | _RCDATA
+}
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {name.lower(): value or "" for name, value in attrs}
-        if tag == "meta":
-            content = attributes.get("content")
-            if content is None:
+
+def html_tokens(html: str) -> Iterator[Token]:
+    """Tokens of an HTML document or fragment, in order, in linear time. Comments,
+    doctypes, processing instructions and a "<" that starts no tag are handled the way
+    browsers handle them: the first three are skipped and the last is text."""
+    position, length = 0, len(html)
+    while position < length:
+        lt = html.find("<", position)
+        if lt == -1:
+            yield Token(TEXT, text=unescape(html[position:]))
+            return
+        if lt > position:
+            yield Token(TEXT, text=unescape(html[position:lt]))
+        if html.startswith("<!--", lt):
+            end = html.find("-->", lt + 4)
+            if end == -1:
+                return  # an unclosed comment hides the rest of the page, as in browsers
+            position = end + 3
+            continue
+        following = html[lt + 1 : lt + 3]
+        if following[:1] in ("!", "?") or (following[:1] == "/" and not following[1:2].isalpha()):
+            end = html.find(">", lt + 1)  # doctype, <![CDATA[, <?xml, </ >: skipped to the next ">"
+            if end == -1:
                 return
-            # Sites mix them up: og:* in name=, twitter:* in property=, itemprop for schema.org.
-            for key_attribute in ("property", "name", "itemprop"):
-                key = attributes.get(key_attribute, "").strip().lower()
-                if key:
-                    self.meta.setdefault(key, content)
-        elif tag == "link":
-            href = attributes.get("href", "").strip()
-            if href:
+            position = end + 1
+            continue
+        match = _TAG.match(html, lt, min(length, lt + _TAG_WINDOW))
+        if match is None:
+            yield Token(TEXT, text="<")
+            position = lt + 1
+            continue
+        closing, name, rest = match.group(1), match.group(2).lower(), match.group(3)
+        position = match.end()
+        if closing:
+            yield Token(END, name=name)
+            continue
+        self_closing = rest.endswith("/")
+        yield Token(START, name=name, attributes=_attributes(rest), self_closing=self_closing)
+        if name in _CLOSERS:
+            closer = _CLOSERS[name].search(html, position)
+            content = html[position : closer.start() if closer else length]
+            position = closer.end() if closer else length
+            yield Token(RAW, text=content) if name in _RAW_TEXT else Token(TEXT, text=unescape(content))
+            yield Token(END, name=name)
+
+
+def _attributes(text: str) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        name = match.group(1).lower()
+        if name not in attributes:
+            value = next((group for group in match.groups()[1:] if group is not None), "")
+            attributes[name] = unescape(value)
+    return attributes
+
+
+@dataclass
+class _Head:
+    meta: dict[str, str] = field(default_factory=dict)  # first value per key
+    links: dict[str, str] = field(default_factory=dict)  # first href per rel
+    base_href: str = ""
+    title: str = ""
+
+
+def _read_head(html: str) -> _Head:
+    """Meta tags, link rels, the base href and the document's <title> (not an inline
+    <svg>'s). Stops at the start of <body> once a title is known: the metadata is in
+    the head, and reading the rest of a 2 MB page would be wasted work."""
+    head = _Head()
+    svg_depth = 0
+    in_title = False
+    for token in html_tokens(html):
+        if token.kind == START:
+            attributes = token.attributes
+            if token.name == "meta" and "content" in attributes:
+                # Sites mix them up: og:* in name=, twitter:* in property=, itemprop for schema.org.
+                for key_attribute in ("property", "name", "itemprop"):
+                    key = attributes.get(key_attribute, "").strip().lower()
+                    if key:
+                        head.meta.setdefault(key, attributes["content"])
+            elif token.name == "link" and attributes.get("href", "").strip():
                 for rel in attributes.get("rel", "").lower().split():
-                    self.links.setdefault(rel, href)
-        elif tag == "base":
-            if self.base_href is None and attributes.get("href", "").strip():
-                self.base_href = attributes["href"].strip()
-        elif tag == "svg":
-            self._svg_depth += 1
-        elif tag == "title" and self.title is None and self._title_parts is None and not self._svg_depth:
-            self._title_parts = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "svg" and self._svg_depth:
-            self._svg_depth -= 1
-        elif tag == "title":
-            self._end_title()
-
-    def handle_data(self, data: str) -> None:
-        if self._title_parts is not None and self._title_length < _TITLE_CHARS_MAX:
-            self._title_parts.append(data)
-            self._title_length += len(data)
-
-    def _end_title(self) -> None:
-        if self._title_parts is not None:
-            self.title = "".join(self._title_parts)[:_TITLE_CHARS_MAX]
-            self._title_parts = None
+                    head.links.setdefault(rel, attributes["href"].strip())
+            elif token.name == "base" and not head.base_href:
+                head.base_href = attributes.get("href", "").strip()
+            elif token.name == "svg" and not token.self_closing:
+                svg_depth += 1
+            elif token.name == "title":
+                in_title = not svg_depth and not head.title
+            elif token.name == "body" and (head.title or "og:title" in head.meta):
+                break
+        elif token.kind == END:
+            if token.name == "svg" and svg_depth:
+                svg_depth -= 1
+            in_title = False
+        elif token.kind == TEXT and in_title:
+            head.title = token.text[:_TITLE_CHARS_MAX]
+    return head
 
 
-_SKIPPED = frozenset({"script", "style", "template"})
+_TITLE_CHARS_MAX = 4 * TITLE_MAX
 # Elements whose edges separate words ("<p>a</p><p>b</p>" is "a b", not "ab").
 _BLOCKS = frozenset(
     {
@@ -247,30 +313,3 @@ _BLOCKS = frozenset(
         "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
     }
 )  # fmt: skip
-
-
-class _TextParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED:
-            self._skipping.append(tag)
-        elif tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skipping and tag == self._skipping[-1]:
-            self._skipping.pop()
-        elif tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)

@@ -20,8 +20,19 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Group, Invitation, Membership, Role, Topic
 from accounts.tenancy import scopes_disabled
-from content.models import Caption, ContentItem, FeedSource, Suggestion
+from content.models import Caption, ContentImage, ContentItem, FeedSource, Suggestion
 from tests.conftest import Tenant
+
+
+def image_of(tenant: Tenant) -> ContentImage:
+    """An image on the tenant's item (the shared fixture has none). The row is enough:
+    the walk must be refused before any file is read."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        image = ContentImage.objects.filter(organization=tenant.organization, item=tenant.item).first()
+        return image or ContentImage.objects.create(
+            organization=tenant.organization, item=tenant.item, image="content/walk.png", width=1, height=1
+        )
+
 
 # How to fill each URL keyword with organisation B's value.
 KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
@@ -34,6 +45,7 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "caption_id": lambda b: b.caption.public_id,
     "suggestion_id": lambda b: b.suggestion.public_id,
     "source_id": lambda b: b.source.public_id,
+    "image_id": lambda b: image_of(b).public_id,
 }
 
 # Routes that take parameters but address no tenant object, and why.
@@ -124,6 +136,7 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
             "topics": sorted(Topic.objects.filter(organization=org).values_list("public_id", "name")),
             "items": sorted(ContentItem.objects.filter(organization=org).values_list("public_id", "title", "state")),
             "captions": sorted(Caption.objects.filter(organization=org).values_list("public_id", "text")),
+            "images": sorted(ContentImage.objects.filter(organization=org).values_list("public_id", "alt_text")),
             "suggestions": sorted(Suggestion.objects.filter(organization=org).values_list("public_id", "state")),
             "sources": sorted(FeedSource.objects.filter(organization=org).values_list("public_id", "name", "url")),
             "invitations": sorted(
@@ -152,6 +165,7 @@ def secrets_of(tenant: Tenant) -> list[str]:
 @pytest.mark.parametrize("role", Role.values)
 def test_members_of_a_cannot_reach_b(client: Client, tenant_a: Tenant, tenant_b: Tenant, role: str) -> None:
     client.force_login(tenant_a.member(role).user)
+    image_of(tenant_b)
     before = snapshot(tenant_b)
     leaks: list[str] = []
     for route in walked_routes():
