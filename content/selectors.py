@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -41,7 +42,7 @@ from content.models import (
     SuggestionState,
     TopicAffinity,
 )
-from content.services import Audience, content_settings_get
+from content.services import Audience, content_settings_get, feed_version_keys
 
 
 def content_item_list(
@@ -225,6 +226,10 @@ def _feed_candidates(membership: Membership, at: datetime, *, include_dismissed:
     )
 
 
+FEED_CACHE_SECONDS = 60
+FEED_CACHE_DEPTH = 200  # ranked ids kept per member: ten pages
+
+
 def feed_for_member(
     *, membership: Membership, topic: Topic | None = None, page: int = 1, at: datetime | None = None
 ) -> FeedPage:
@@ -233,15 +238,69 @@ def feed_for_member(
     Ranking, all in one query: how specific the audience is, matches with the member's
     interests and focus topic, how well their earlier shares on the item's topics did
     (TopicAffinity, pushed down by analytics), freshness, and a nudge for items about to
-    expire; topics of items the member dismissed count against an item. The number of
-    queries does not depend on how many items or members there are."""
-    at = at or timezone.now()
+    expire; topics of items the member dismissed count against an item. The ranked ids
+    (the first FEED_CACHE_DEPTH) are cached per member for FEED_CACHE_SECONDS, keyed by
+    versions that publishing and dismissing bump; a profile change shows within that
+    time. The number of queries does not depend on how many items or members there are."""
+    page = max(page, 1)
     organization = membership.organization
+    offset = (page - 1) * FEED_PAGE_SIZE
+    cacheable = at is None and offset + FEED_PAGE_SIZE < FEED_CACHE_DEPTH
+    at = at or timezone.now()
     interest_pks = list(
         MembershipTopic.objects.filter(organization=organization, membership=membership).values_list(
             "topic_id", flat=True
         )
     )
+    if cacheable:
+        versions = cache.get_many(feed_version_keys(membership))
+        key = "t:{}:feed:{}:{}:{}:{}".format(
+            organization.pk,
+            versions.get(feed_version_keys(membership)[0], 0),
+            membership.pk,
+            versions.get(feed_version_keys(membership)[1], 0),
+            topic.pk if topic else "all",
+        )
+        ranked = cache.get(key)
+        if ranked is None:
+            ranked = _feed_ranking(membership, interest_pks, topic, at, limit=FEED_CACHE_DEPTH)
+            cache.set(key, ranked, timeout=FEED_CACHE_SECONDS)
+        window = ranked[offset : offset + FEED_PAGE_SIZE + 1]
+    else:
+        window = _feed_ranking(membership, interest_pks, topic, at, limit=FEED_PAGE_SIZE + 1, offset=offset)
+    has_next = len(window) > FEED_PAGE_SIZE
+    window = window[:FEED_PAGE_SIZE]
+    items = {
+        item.pk: item
+        for item in ContentItem.objects.filter(organization=organization, pk__in=[pk for pk, _, _ in window])
+        .select_related("organization")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.filter(organization=organization).order_by("name")))
+    }
+    interests = set(interest_pks)
+    entries = []
+    for pk, score, affinity in window:
+        item = items.get(pk)
+        if item is None:
+            continue  # deleted since the ranking was cached
+        item.score, item.affinity = score, affinity
+        entries.append(FeedEntry(item=item, score=score, reasons=_reasons(item, membership, interests, at)))
+    topics = list(Topic.objects.filter(organization=organization, pk__in=interest_pks).order_by("name")) or list(
+        Topic.objects.filter(organization=organization).order_by("name")[:30]
+    )
+    return FeedPage(entries=entries, page=page, has_next=has_next, topics=topics)
+
+
+def _feed_ranking(
+    membership: Membership,
+    interest_pks: list[int],
+    topic: Topic | None,
+    at: datetime,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> list[tuple[int, float, float]]:
+    """(item pk, score, affinity) of the member's feed, best first."""
+    organization = membership.organization
     dismissed_topic_pks = list(
         ContentTopic.objects.filter(
             organization=organization,
@@ -325,21 +384,8 @@ def feed_for_member(
         items = items.filter(
             pk__in=ContentTopic.objects.filter(organization=organization, topic=topic).values("item_id")
         )
-    page = max(page, 1)
-    offset = (page - 1) * FEED_PAGE_SIZE
-    rows = list(
-        items.order_by("-score", "-published_at", "-pk").prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.filter(organization=organization).order_by("name"))
-        )[offset : offset + FEED_PAGE_SIZE + 1]
-    )
-    has_next = len(rows) > FEED_PAGE_SIZE
-    rows = rows[:FEED_PAGE_SIZE]
-    interests = set(interest_pks)
-    entries = [FeedEntry(item=row, score=row.score, reasons=_reasons(row, membership, interests, at)) for row in rows]
-    topics = list(Topic.objects.filter(organization=organization, pk__in=interest_pks).order_by("name")) or list(
-        Topic.objects.filter(organization=organization).order_by("name")[:30]
-    )
-    return FeedPage(entries=entries, page=page, has_next=has_next, topics=topics)
+    ranked = items.order_by("-score", "-published_at", "-pk").values_list("pk", "score", "affinity")
+    return [(pk, float(score), float(affinity)) for pk, score, affinity in ranked[offset : offset + limit]]
 
 
 def _reasons(item: ContentItem, membership: Membership, interests: set[int], at: datetime) -> list[str]:

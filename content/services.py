@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -469,7 +470,31 @@ def _move(item: ContentItem, action: str, actor: Membership | None, note: str) -
     for name, value in changes.items():
         setattr(item, name, value)
     _record(item, action, previous, target, actor, note)
+    if ContentState.PUBLISHED in (previous, target):
+        _feed_changed_on_commit(item.organization)
     return item
+
+
+def feed_version_keys(membership: Membership) -> tuple[str, str]:
+    """Cache keys of the versions a member's cached feed depends on: the organisation's
+    and the member's own (see content.selectors.feed_for_member)."""
+    organization_id = membership.organization_id
+    return f"t:{organization_id}:feed-version", f"t:{organization_id}:feed-version:{membership.pk}"
+
+
+def feed_cache_invalidate(*, organization: Organization, membership: Membership | None = None) -> None:
+    """Make cached feeds stale: the organisation's (an item was published, expired or
+    changed) or one member's (they dismissed an item). Versions in the key, not deletes,
+    so invalidation is one write however many feeds are cached."""
+    key = f"t:{organization.pk}:feed-version" + (f":{membership.pk}" if membership else "")
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=None)
+
+
+def _feed_changed_on_commit(organization: Organization, membership: Membership | None = None) -> None:
+    transaction.on_commit(lambda: feed_cache_invalidate(organization=organization, membership=membership))
 
 
 def _submission_errors(item: ContentItem) -> dict[str, list[str]]:
@@ -604,6 +629,7 @@ def suggestion_decline(*, suggestion: Suggestion, reviewer: Membership, reason: 
 def feed_item_dismiss(*, membership: Membership, item: ContentItem) -> None:
     """The member marked the item as not relevant."""
     FeedDismissal.objects.get_or_create(organization=membership.organization, membership=membership, item=item)
+    _feed_changed_on_commit(membership.organization, membership)
 
 
 def topic_affinity_set(*, membership: Membership, scores: dict[Topic, float]) -> None:
@@ -615,6 +641,7 @@ def topic_affinity_set(*, membership: Membership, scores: dict[Topic, float]) ->
             topic=topic,
             defaults={"score": max(0.0, min(1.0, score))},
         )
+    _feed_changed_on_commit(membership.organization, membership)
 
 
 # Link previews and feed sources (the manager screens) -----------------------------

@@ -127,3 +127,13 @@ def in_scope():  # type: ignore[no-untyped-def]
 def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # PBKDF2's deliberate slowness protects real passwords, not test fixtures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    # The local-memory cache outlives a test; cached feeds and rate limits must not.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html import unescape
+from types import MappingProxyType
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from content.lib.fetch import HTML, FetchPolicy, fetch
@@ -186,11 +188,10 @@ def _first_url(base: str, *candidates: str | None) -> str:
 START, END, TEXT, RAW = "start", "end", "text", "raw"
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # START, END, TEXT (entities decoded) or RAW (script and style content)
     name: str = ""  # tag name in lower case, for START and END
-    attributes: Mapping[str, str] = field(default_factory=dict)  # names in lower case; first one wins
+    attributes: Mapping[str, str] = MappingProxyType({})  # names in lower case; the first one wins
     text: str = ""
     self_closing: bool = False
 
@@ -207,47 +208,45 @@ _CLOSERS: dict[str, re.Pattern[str]] = {
 
 def html_tokens(html: str) -> Iterator[Token]:
     """Tokens of an HTML document or fragment, in order, in linear time. Comments,
-    doctypes, processing instructions and a "<" that starts no tag are handled the way
-    browsers handle them: the first three are skipped and the last is text."""
-    position, length = 0, len(html)
-    while position < length:
-        lt = html.find("<", position)
-        if lt == -1:
-            yield Token(TEXT, text=unescape(html[position:]))
-            return
-        if lt > position:
-            yield Token(TEXT, text=unescape(html[position:lt]))
+    doctypes, processing instructions and `</ …>` are skipped, and a "<" that starts
+    no tag is text, as in browsers."""
+    length = len(html)
+    text_start = 0  # the text before `text_start` has been yielded
+    cursor = 0  # where to look for the next "<"
+    while (lt := html.find("<", cursor)) != -1:
+        following = html[lt + 1 : lt + 2]
+        skip_to = None
         if html.startswith("<!--", lt):
             end = html.find("-->", lt + 4)
-            if end == -1:
-                return  # an unclosed comment hides the rest of the page, as in browsers
-            position = end + 3
+            skip_to = length if end == -1 else end + 3  # an unclosed comment hides the rest
+        elif following in ("!", "?") or (following == "/" and not html[lt + 2 : lt + 3].isalpha()):
+            end = html.find(">", lt + 1)  # doctype, <![CDATA[, <?xml …?>, </ …>
+            skip_to = length if end == -1 else end + 1
+        if skip_to is not None:
+            if lt > text_start:
+                yield Token(TEXT, text=unescape(html[text_start:lt]))
+            text_start = cursor = skip_to
             continue
-        following = html[lt + 1 : lt + 3]
-        if following[:1] in ("!", "?") or (following[:1] == "/" and not following[1:2].isalpha()):
-            end = html.find(">", lt + 1)  # doctype, <![CDATA[, <?xml, </ >: skipped to the next ">"
-            if end == -1:
-                return
-            position = end + 1
-            continue
-        match = _TAG.match(html, lt, min(length, lt + _TAG_WINDOW))
+        match = _TAG.match(html, lt, min(length, lt + _TAG_WINDOW)) if following.isalpha() or following == "/" else None
         if match is None:
-            yield Token(TEXT, text="<")
-            position = lt + 1
+            cursor = lt + 1  # a "<" that starts no tag is text
             continue
+        if lt > text_start:
+            yield Token(TEXT, text=unescape(html[text_start:lt]))
         closing, name, rest = match.group(1), match.group(2).lower(), match.group(3)
-        position = match.end()
+        text_start = cursor = match.end()
         if closing:
             yield Token(END, name=name)
             continue
-        self_closing = rest.endswith("/")
-        yield Token(START, name=name, attributes=_attributes(rest), self_closing=self_closing)
+        yield Token(START, name=name, attributes=_attributes(rest), self_closing=rest.endswith("/"))
         if name in _CLOSERS:
-            closer = _CLOSERS[name].search(html, position)
-            content = html[position : closer.start() if closer else length]
-            position = closer.end() if closer else length
+            closer = _CLOSERS[name].search(html, cursor)
+            content = html[cursor : closer.start() if closer else length]
+            text_start = cursor = closer.end() if closer else length
             yield Token(RAW, text=content) if name in _RAW_TEXT else Token(TEXT, text=unescape(content))
             yield Token(END, name=name)
+    if text_start < length:
+        yield Token(TEXT, text=unescape(html[text_start:]))
 
 
 def _attributes(text: str) -> dict[str, str]:

@@ -45,6 +45,7 @@ def publish(tenant, title: str, *, topics=(), audience=None, published_ago=timed
     item.state = ContentState.PUBLISHED
     item.published_at = now - published_ago
     item.save(update_fields=["state", "published_at"])
+    services.feed_cache_invalidate(organization=tenant.organization)  # as publishing through the workflow does
     return item
 
 
@@ -123,3 +124,19 @@ def test_another_organisations_items_never_appear(acme, tenant_b) -> None:  # ty
         publish(tenant_b, "Globex secret")
     member = MembershipFactory(organization=acme.organization)
     assert "Globex secret" not in titles(selectors.feed_for_member(membership=member))
+
+
+def test_publishing_and_dismissing_show_at_once_despite_the_cache(acme, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    member = MembershipFactory(organization=acme.organization)
+    first = publish(acme, "First")
+    assert titles(selectors.feed_for_member(membership=member)) == ["First"]  # now cached
+    item = services.content_item_create(
+        organization=acme.organization, author=acme.manager, data=ItemInput(title="Second")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.content_item_transition(item=item, action="submit", actor=acme.manager)
+        services.content_item_transition(item=item, action="approve", actor=acme.admin)
+    assert sorted(titles(selectors.feed_for_member(membership=member))) == ["First", "Second"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.feed_item_dismiss(membership=member, item=first)
+    assert titles(selectors.feed_for_member(membership=member)) == ["Second"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -239,3 +240,15 @@ def test_fetch_preview_decodes_a_page_in_its_declared_charset(site: FakeWebsite)
     preview = fetch_preview(url, FetchPolicy(allow_hosts=frozenset({site.host})))
 
     assert preview.title == "Café “Noël”"
+
+
+@pytest.mark.parametrize("unit", ["<a ", "</", "<?", '<a b="x>', "<!--", "<svg>", "<b", "<a b='>' c=\""])
+def test_hostile_markup_is_read_in_linear_time(unit: str) -> None:
+    """html.parser needed minutes for 200 KB of "<a " (quadratic before Python 3.11.13)."""
+    html = "<title>T</title>" + unit * (300_000 // len(unit))
+    started = time.monotonic()
+
+    extract_preview(html, "https://acme.example/")
+    html_to_text(html)
+
+    assert time.monotonic() - started < 5.0
