@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
 from accounts.tenancy import organization_scope
 from content import services
 from content.models import ContentItem, ContentState
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
+from tests.factories import PASSWORD, ContentItemFactory, MembershipFactory, OrganizationFactory
 from tests.fakes.website import FakeWebsite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,7 +44,9 @@ def sign_in_as(page: Page, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/o/acme/$"))
 
 
-def test_a_manager_writes_and_submits_an_item_and_another_manager_approves_it(open_page, console, website) -> None:
+def test_a_manager_writes_an_item_another_approves_it_and_an_employee_finds_it_first_on_a_phone(
+    open_page, console, website
+) -> None:
     organization = OrganizationFactory(name="Acme", slug="acme")
     MembershipFactory(
         organization=organization, role=Role.MANAGER, user__email="mia@acme.example", user__full_name="Mia"
@@ -50,12 +54,17 @@ def test_a_manager_writes_and_submits_an_item_and_another_manager_approves_it(op
     MembershipFactory(
         organization=organization, role=Role.MANAGER, user__email="max@acme.example", user__full_name="Max"
     )
-    MembershipFactory(organization=organization, role=Role.EMPLOYEE)
+    MembershipFactory(organization=organization, role=Role.EMPLOYEE, user__email="emma@acme.example")
+    ContentItemFactory(
+        organization=organization,
+        title="Last week's town hall",
+        state=ContentState.PUBLISHED,
+        published_at=timezone.now() - timedelta(days=3),
+    )
 
     page = open_page()
     sign_in_as(page, "mia@acme.example")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Content", exact=True).click()
-    expect(page.get_by_role("heading", name="No content yet")).to_be_visible()
     page.get_by_role("link", name="New item").first.click()
     page.get_by_label("Title").fill("Our new lab in Lisbon")
     page.get_by_label("Link").fill(website.url("/lisbon"))
@@ -99,5 +108,14 @@ def test_a_manager_writes_and_submits_an_item_and_another_manager_approves_it(op
     with organization_scope(organization):
         item.refresh_from_db()
     assert item.state == ContentState.PUBLISHED
+
+    employee = open_page(phone=True)
+    sign_in_as(employee, "emma@acme.example")
+    employee.get_by_role("button", name="Open navigation").click()
+    employee.get_by_role("navigation", name="Main").get_by_role("link", name="Feed", exact=True).click()
+    cards = employee.get_by_test_id("feed-card")
+    expect(cards.first).to_contain_text("Our new lab in Lisbon")
+    expect(cards.nth(1)).to_contain_text("Last week's town hall")
+    assert employee.evaluate("document.documentElement.scrollWidth") <= 390
     assert console.csp_violations() == []
     assert [line for line in console if line.startswith(("error", "pageerror"))] == []
