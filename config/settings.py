@@ -219,8 +219,9 @@ ACCOUNT_RATE_LIMITS = {
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14)
 
 # Test-only: host:port entries the link-preview and feed fetcher may reach although
-# they are not public addresses (the tests' loopback sites). Empty in production.
-CONTENT_FETCH_ALLOW_HOSTS = env_list("CONTENT_FETCH_ALLOW_HOSTS")
+# they are not public addresses (the tests' loopback sites). Deliberately not read
+# from the environment, so no deployment can open the fetcher to internal networks.
+CONTENT_FETCH_ALLOW_HOSTS: list[str] = []
 
 # Email -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -338,31 +338,32 @@ def _atom_text(element: ET.Element | None) -> str:
     kind = element.get("type", "text").lower()
     if kind in ("html", "text/html"):
         return html_to_text(element.text or "")
-    if kind in ("xhtml", "application/xhtml+xml"):
-        parts: list[str] = []
-        _xhtml_text(element, parts, top=True)
-        return clean_text("".join(parts))
-    return clean_text("".join(element.itertext()))
+    return _element_text(element, blocks=kind in ("xhtml", "application/xhtml+xml"))
 
 
 _XHTML_BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr"})
 
 
-def _xhtml_text(element: ET.Element, parts: list[str], *, top: bool = False) -> None:
-    local = element.tag.removeprefix(_XHTML)
-    block = local in _XHTML_BLOCKS and not top
-    if local in ("script", "style"):
-        parts.append(element.tail or "")
-        return
-    if block:
-        parts.append(" ")
-    parts.append(element.text or "")
-    for child in element:
-        _xhtml_text(child, parts)
-    if block:
-        parts.append(" ")
-    if not top:
-        parts.append(element.tail or "")
+def _element_text(root: ET.Element, *, blocks: bool) -> str:
+    """The text inside `root`, with a space at the edges of XHTML block elements.
+    Iterative, not recursive: a hostile feed can nest elements deeper than Python's
+    recursion limit (ElementTree's own itertext recurses)."""
+    parts: list[str] = []
+    stack: list[tuple[ET.Element, bool]] = [(root, False)]
+    while stack:
+        element, leaving = stack.pop()
+        local = element.tag.removeprefix(_XHTML) if isinstance(element.tag, str) else ""
+        edge = " " if blocks and local in _XHTML_BLOCKS and element is not root else ""
+        tail = element.tail or "" if element is not root else ""
+        if leaving:
+            parts.append(edge + tail)
+        elif local in ("script", "style"):
+            parts.append(tail)
+        else:
+            parts.append(edge + (element.text or ""))
+            stack.append((element, True))
+            stack.extend((child, False) for child in reversed(element))
+    return clean_text("".join(parts))
 
 
 # ---------------------------------------------------------------------- shared

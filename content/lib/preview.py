@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from types import MappingProxyType
 from typing import NamedTuple
@@ -57,6 +57,7 @@ def extract_preview(html: str, base_url: str) -> LinkPreview:
 
     Relative URLs are resolved against `<base href>` when the page has one, otherwise
     against `base_url`. `site_name` falls back to the host name (without "www.").
+    Reading stops at `<body>` once a title is known: metadata lives in the head.
     """
     head = _read_head(html)
     base = base_url
@@ -99,14 +100,7 @@ def fetch_preview(url: str, policy: FetchPolicy) -> LinkPreview:
     result = fetch(url, policy, accept=HTML, truncate=True)
     preview = extract_preview(result.text, result.final_url)
     if not preview.canonical_url:
-        canonical = safe_url(result.final_url)
-        preview = LinkPreview(
-            title=preview.title,
-            description=preview.description,
-            image_url=preview.image_url,
-            canonical_url=canonical,
-            site_name=preview.site_name,
-        )
+        preview = replace(preview, canonical_url=safe_url(result.final_url))
     return preview
 
 

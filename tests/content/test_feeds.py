@@ -398,3 +398,17 @@ def test_a_web_page_can_name_its_feeds() -> None:
         "https://blog.acme.example/feed.xml",
         "https://blog.acme.example/atom.xml",
     ]
+
+
+def test_deeply_nested_content_does_not_exhaust_the_stack() -> None:
+    depth = 50_000
+    xhtml = "<div xmlns='http://www.w3.org/1999/xhtml'>" * depth + "bottom" + "</div>" * depth
+    document = (
+        "<feed xmlns='http://www.w3.org/2005/Atom'><entry><id>deep</id>"
+        f"<title><b>nested</b></title><content type='xhtml'>{xhtml}</content></entry></feed>"
+    )
+
+    entry = parse_feed(document.encode()).entries[0]
+
+    assert entry.summary == "bottom"
+    assert entry.title == "nested"
