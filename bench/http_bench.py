@@ -107,6 +107,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="REDIS_URL for the app (default: empty, i.e. local-memory cache as in the embedded setup)",
     )
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
+    parser.add_argument(
+        "--load",
+        metavar="MEMBERS:ITEMS",
+        default=None,
+        help="also build the organisation 'loadtest' with seed_load (e.g. 20000:5000); "
+        "then bench e.g. --path /o/loadtest/feed/ --user member1@loadtest.example",
+    )
     parser.add_argument("--skip-setup", action="store_true", help="skip migrate, seed_demo and collectstatic")
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
@@ -211,6 +218,40 @@ def manage(env: dict[str, str], *arguments: str) -> None:
         raise BenchError(f"manage.py {arguments[0]} took more than {SETUP_TIMEOUT_S} s") from None
     if completed.returncode != 0:
         raise BenchError(f"manage.py {' '.join(arguments)} failed:\n{completed.stdout}{completed.stderr}")
+
+
+_COUNT_QUERIES = """
+import django, sys
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from accounts.models import User
+client = Client()
+client.force_login(User.objects.get(email__iexact=sys.argv[1]))
+client.get(sys.argv[2])  # warm caches, as the benchmark's warm-up does
+with CaptureQueriesContext(connection) as captured:
+    status = client.get(sys.argv[2]).status_code
+print(len(captured.captured_queries) if status == 200 else -status)
+"""
+
+
+def count_queries(env: dict[str, str], *, email: str, path: str) -> int:
+    """SQL queries of one warm request to `path`, counted in a separate process."""
+    email = email if "@" in email else f"{email}@acme.example"
+    environment = {**env, "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    completed = subprocess.run(
+        [sys.executable, "-c", _COUNT_QUERIES, email, path],
+        cwd=ROOT,
+        env=environment,
+        timeout=SETUP_TIMEOUT_S,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise BenchError(f"counting queries failed:\n{completed.stdout}{completed.stderr}")
+    return int(completed.stdout.strip().splitlines()[-1])
 
 
 def free_loopback_port() -> int:
@@ -398,7 +439,11 @@ def run(args: argparse.Namespace) -> int:
         if not args.skip_setup:
             manage(env, "migrate", "--noinput")
             manage(env, "seed_demo")
+            if args.load:
+                members, _, items = args.load.partition(":")
+                manage(env, "seed_load", "--members", members or "20000", "--items", items or "5000")
             manage(env, "collectstatic", "--noinput")
+        queries = count_queries(env, email=args.user, path=args.path)
         port = free_loopback_port()
         log_path = Path(scratch) / "gunicorn.log"
         print(f"bench: gunicorn on 127.0.0.1:{port} with {args.workers} sync workers")
@@ -424,6 +469,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             server.stop()
     summary = report(results, args, page_size)
+    summary["sql_queries_per_request"] = queries
+    print(f"SQL queries per {args.path} request (warm, measured in-process): {queries}")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
         print(f"bench: wrote {args.json}")

@@ -165,6 +165,14 @@ else:
     }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 
+# Tasks that fetch URLs people paste run on their own queue, so production can give
+# them workers with no route to internal networks (docs/deployment.md).
+CELERY_TASK_ROUTES = {
+    "content.tasks.content_item_fetch_preview": {"queue": "fetch"},
+    "content.tasks.feed_source_fetch": {"queue": "fetch"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "content-publish-due": {
