@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
-from accounts.models import Group, Invitation, Membership, Organization, Topic, User
+from accounts.models import AuditEvent, Group, Invitation, Membership, Organization, Topic, User
 
 
 @admin.register(User)
@@ -49,3 +50,24 @@ class InvitationAdmin(admin.ModelAdmin):
 
 admin.site.register(Group, list_display=["name", "organization"], search_fields=["name"])
 admin.site.register(Topic, list_display=["name", "organization"], search_fields=["name"])
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, for operators too."""
+
+    list_display = ["occurred_at", "organization", "action", "actor_label", "target_label", "ip_address"]
+    list_filter = ["action", "organization"]
+    search_fields = ["actor_label", "target_label", "target_id", "note", "request_id"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["organization"]
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from accounts.api.audit import AuditEventListAPI
 from accounts.api.groups import GroupDetailAPI, GroupListAPI, TopicListAPI
 from accounts.api.invitations import InvitationListAPI, InvitationRevokeAPI
 from accounts.api.members import (
@@ -14,6 +15,17 @@ from accounts.api.members import (
     MemberListAPI,
     MemberMeAPI,
     MemberReactivateAPI,
+)
+from accounts.api.onboarding import (
+    AccessRequestDecideAPI,
+    AccessRequestListAPI,
+    AcknowledgementReportAPI,
+    ModuleDetailAPI,
+    ModuleListAPI,
+    OnboardingStatusAPI,
+    PolicyAcknowledgeAPI,
+    PolicyCurrentAPI,
+    QuizAttemptAPI,
 )
 
 organization_patterns: list[URLPattern] = [
@@ -27,6 +39,20 @@ organization_patterns: list[URLPattern] = [
     path("groups/", GroupListAPI.as_view(), name="group_list"),
     path("groups/<uuid:group_id>/", GroupDetailAPI.as_view(), name="group_detail"),
     path("topics/", TopicListAPI.as_view(), name="topic_list"),
+    path("audit/", AuditEventListAPI.as_view(), name="audit_event_list"),
+    path("onboarding/me/", OnboardingStatusAPI.as_view(), name="onboarding_status"),
+    path("onboarding/policy/", PolicyCurrentAPI.as_view(), name="onboarding_policy"),
+    path("onboarding/policy/acknowledge/", PolicyAcknowledgeAPI.as_view(), name="onboarding_policy_acknowledge"),
+    path("onboarding/modules/", ModuleListAPI.as_view(), name="onboarding_module_list"),
+    path("onboarding/modules/<uuid:module_id>/", ModuleDetailAPI.as_view(), name="onboarding_module_detail"),
+    path("onboarding/modules/<uuid:module_id>/attempts/", QuizAttemptAPI.as_view(), name="onboarding_attempts"),
+    path("onboarding/access-requests/", AccessRequestListAPI.as_view(), name="onboarding_access_requests"),
+    path(
+        "onboarding/access-requests/<uuid:request_id>/decide/",
+        AccessRequestDecideAPI.as_view(),
+        name="onboarding_access_request_decide",
+    ),
+    path("onboarding/acknowledgements/", AcknowledgementReportAPI.as_view(), name="onboarding_acknowledgements"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

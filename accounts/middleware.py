@@ -19,6 +19,7 @@ from django.urls import Resolver404, resolve
 
 from accounts.models import MembershipStatus
 from accounts.selectors import membership_for_user
+from accounts.services.audit import audit_context_for_request
 from accounts.tenancy import organization_scope, scope, scopes_disabled
 
 ADMIN_SITE_PREFIX = "/django-admin/"
@@ -60,3 +61,23 @@ class OrganizationMiddleware:
             request.session["last_org"] = slug
         with organization_scope(membership.organization):
             return self.get_response(request)
+
+
+class AuditContextMiddleware:
+    """Opens the audit context (accounts.services.audit) for the request: the events a
+    service records name the signed-in person, their IP address, user agent and a
+    request id, without every view passing them down. The id is also returned in the
+    X-Request-ID header, so a support request can be matched to its audit entries.
+
+    The IP is REMOTE_ADDR; X-Forwarded-For (and a proxy's X-Request-ID) are believed
+    only when SECURE_PROXY_SSL_HEADER is set, i.e. when Chorus runs behind a proxy that
+    sets those headers itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with audit_context_for_request(request) as context:
+            response = self.get_response(request)
+        response.headers.setdefault("X-Request-ID", context.request_id)
+        return response

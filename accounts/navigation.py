@@ -24,10 +24,14 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Suggestions", "content:suggestion_queue", "inbox", CURATORS),
     NavEntry("Content", "content:item_list", "journal-richtext", CURATORS),
     NavEntry("Review", "content:review_queue", "check2-square", CURATORS),
+    NavEntry("Onboarding", "accounts:onboarding", "mortarboard", EVERYONE),
+    NavEntry("Program", "accounts:program", "clipboard-check", CURATORS),
     NavEntry("Members", "accounts:member_list", "people", ADMINS),
     NavEntry("Groups", "accounts:group_list", "collection", ADMINS),
     NavEntry("Topics", "accounts:topic_list", "tags", ADMINS),
     NavEntry("Settings", "accounts:organization_settings", "gear", ADMINS),
+    NavEntry("Provisioning", "accounts:scim_settings", "person-gear", ADMINS),
+    NavEntry("Audit log", "accounts:audit_log", "shield-check", ADMINS),
 ]
 
 

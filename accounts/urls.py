@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from accounts.views import core, groups, organization, people
+from accounts.views import audit, core, groups, organization, people
+from accounts.views import onboarding as onboarding_views
+from accounts.views import scim as scim_views
 
 app_name = "accounts"
 
@@ -31,4 +33,76 @@ urlpatterns = [
     path("topics/<uuid:topic_id>/delete/", groups.TopicDeleteView.as_view(), name="topic_delete"),
     # Organisation settings (admins)
     path("settings/", organization.OrganizationSettingsView.as_view(), name="organization_settings"),
+    path("settings/scim/", scim_views.ScimSettingsView.as_view(), name="scim_settings"),
+    path("settings/scim/<uuid:token_id>/revoke/", scim_views.ScimTokenRevokeView.as_view(), name="scim_token_revoke"),
+    # Audit log (admins)
+    path("audit/", audit.AuditLogView.as_view(), name="audit_log"),
+    path("audit/export.csv", audit.AuditLogExportView.as_view(), name="audit_log_export"),
+    # Onboarding (members) and the program: policy, training, access (curators)
+    path("onboarding/", onboarding_views.OnboardingView.as_view(), name="onboarding"),
+    path("onboarding/policy/", onboarding_views.PolicyView.as_view(), name="onboarding_policy"),
+    path("onboarding/apply/", onboarding_views.AccessApplyView.as_view(), name="onboarding_apply"),
+    path("onboarding/modules/<uuid:module_id>/", onboarding_views.ModuleView.as_view(), name="onboarding_module"),
+    path("program/", onboarding_views.ProgramView.as_view(), name="program"),
+    path("program/policy/", onboarding_views.PolicyVersionListView.as_view(), name="program_policy_list"),
+    path("program/policy/new/", onboarding_views.PolicyVersionCreateView.as_view(), name="program_policy_new"),
+    path(
+        "program/policy/<uuid:policy_id>/",
+        onboarding_views.PolicyVersionDetailView.as_view(),
+        name="program_policy_detail",
+    ),
+    path(
+        "program/policy/<uuid:policy_id>/publish/",
+        onboarding_views.PolicyVersionPublishView.as_view(),
+        name="program_policy_publish",
+    ),
+    path(
+        "program/policy/<uuid:policy_id>/delete/",
+        onboarding_views.PolicyVersionDeleteView.as_view(),
+        name="program_policy_delete",
+    ),
+    path(
+        "program/acknowledgements/",
+        onboarding_views.AcknowledgementReportView.as_view(),
+        name="program_acknowledgements",
+    ),
+    path("program/modules/", onboarding_views.ModuleListView.as_view(), name="program_module_list"),
+    path("program/modules/new/", onboarding_views.ModuleCreateView.as_view(), name="program_module_new"),
+    path("program/modules/<uuid:module_id>/", onboarding_views.ModuleEditView.as_view(), name="program_module_edit"),
+    path(
+        "program/modules/<uuid:module_id>/publish/",
+        onboarding_views.ModulePublishView.as_view(),
+        name="program_module_publish",
+    ),
+    path(
+        "program/modules/<uuid:module_id>/delete/",
+        onboarding_views.ModuleDeleteView.as_view(),
+        name="program_module_delete",
+    ),
+    path(
+        "program/modules/<uuid:module_id>/questions/new/",
+        onboarding_views.QuestionFormView.as_view(),
+        name="program_question_new",
+    ),
+    path(
+        "program/modules/<uuid:module_id>/questions/<uuid:question_id>/",
+        onboarding_views.QuestionFormView.as_view(),
+        name="program_question_edit",
+    ),
+    path(
+        "program/modules/<uuid:module_id>/questions/<uuid:question_id>/delete/",
+        onboarding_views.QuestionDeleteView.as_view(),
+        name="program_question_delete",
+    ),
+    path(
+        "program/access-requests/",
+        onboarding_views.AccessRequestListView.as_view(),
+        name="program_access_requests",
+    ),
+    path(
+        "program/access-requests/<uuid:request_id>/decide/",
+        onboarding_views.AccessRequestDecideView.as_view(),
+        name="program_access_request_decide",
+    ),
+    path("program/settings/", onboarding_views.OnboardingSettingsView.as_view(), name="program_settings"),
 ]

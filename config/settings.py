@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Who, from where and which request: read by the audit log when it records an event.
+    "accounts.middleware.AuditContextMiddleware",
     # Resolves /o/<slug>/, checks membership and runs the view inside the tenant scope.
     "accounts.middleware.OrganizationMiddleware",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
+    path("scim/v2/", include("accounts.scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),

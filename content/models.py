@@ -157,6 +157,11 @@ class FeedSourceTopic(TenantModel):
         ]
 
 
+def _preview_image_path(instance: ContentItem, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"content/{instance.organization_id}/previews/{instance.public_id}.{extension}"
+
+
 class ContentItem(TenantModel):
     """One piece of curated content that employees may read and share."""
 
@@ -198,6 +203,8 @@ class ContentItem(TenantModel):
     preview_site_name = models.CharField(max_length=200, blank=True)
     preview_error = models.CharField(max_length=300, blank=True)
     preview_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Our copy of the page's image: the CSP shows no image from another site.
+    preview_image = models.ImageField(upload_to=_preview_image_path, blank=True)
 
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

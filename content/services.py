@@ -7,24 +7,29 @@ transaction and validates before it saves; nothing is half-written on bad input.
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from celery import current_app
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Group, Membership, Organization, Role, Topic
+from accounts.services.audit import AuditAction, audit_changes, audit_record
 from content.lib import compliance
 from content.lib.feeds import FeedEntry, FeedError, fetch_feed
-from content.lib.fetch import FetchError, FetchPolicy
+from content.lib.fetch import ContentTypes, FetchError, FetchFailed, FetchPolicy, fetch
 from content.lib.networks import caption_check, networks_for_captions
 from content.lib.preview import fetch_preview
 from content.models import (
@@ -52,6 +57,8 @@ from content.models import (
     Visibility,
 )
 
+logger = logging.getLogger(__name__)
+
 CAPTIONS_PER_NETWORK = 5
 
 
@@ -69,6 +76,7 @@ def content_settings_update(
     *, organization: Organization, disclosure: str, blocked_phrases: str, four_eyes: bool
 ) -> ContentSettings:
     settings = content_settings_get(organization=organization)
+    before = {name: getattr(settings, name) for name in ("disclosure", "blocked_phrases", "four_eyes")}
     settings.disclosure = disclosure.strip()
     settings.blocked_phrases = "\n".join(
         dict.fromkeys(line.strip() for line in blocked_phrases.splitlines() if line.strip())
@@ -76,6 +84,15 @@ def content_settings_update(
     settings.four_eyes = four_eyes
     settings.full_clean()
     settings.save()
+    changes = audit_changes(before, {name: getattr(settings, name) for name in before})
+    if changes:
+        audit_record(
+            organization=organization,
+            action=AuditAction.CONTENT_SETTINGS_CHANGED,
+            target=settings,
+            target_label="Content settings",
+            changes=changes,
+        )
     return settings
 
 
@@ -229,6 +246,20 @@ def content_item_create(*, organization: Organization, author: Membership | None
     return item
 
 
+def _item_columns(*, preview: bool) -> list[str]:
+    return [
+        field.name
+        for field in ContentItem._meta.concrete_fields
+        if not field.primary_key and (preview or not field.name.startswith("preview_"))
+    ]
+
+
+def _delete_file_on_commit(storage: Storage, name: str) -> None:
+    """Delete a stored file once the rows that pointed to it are surely gone; a rollback
+    keeps it."""
+    transaction.on_commit(lambda: storage.delete(name))
+
+
 @transaction.atomic
 def content_item_update(*, item: ContentItem, actor: Membership, data: ItemInput) -> ContentItem:
     """Edit an item. An approved or published item goes back to review, so nothing
@@ -237,6 +268,17 @@ def content_item_update(*, item: ContentItem, actor: Membership, data: ItemInput
         raise ValidationError(f"A {item.get_state_display().lower()} item cannot be edited. Restore it first.")
     _validate_item_input(item.organization, data)
     url_changed = data.url.strip() != item.url
+    # The preview columns are the worker's: written here only when the link changes, so
+    # an edit does not put back what the worker replaced meanwhile. The lock waits for a
+    # worker that is storing an image, so the file dropped below is the current one.
+    stale_image = ""
+    if url_changed:
+        stale_image = (
+            ContentItem.objects.select_for_update()
+            .filter(organization=item.organization, pk=item.pk)
+            .values_list("preview_image", flat=True)
+            .first()
+        ) or ""
     item.title = data.title.strip()
     item.body = data.body.strip()
     item.url = data.url.strip()
@@ -248,6 +290,7 @@ def content_item_update(*, item: ContentItem, actor: Membership, data: ItemInput
         item.preview_status = PreviewStatus.PENDING if item.url else PreviewStatus.NONE
         item.preview_title = item.preview_description = item.preview_image_url = ""
         item.preview_canonical_url = item.preview_site_name = item.preview_error = ""
+        item.preview_image = ""
     item.full_clean()
     _set_topics(item, data.topics)
     _set_audience(item, data.audience)
@@ -255,7 +298,9 @@ def content_item_update(*, item: ContentItem, actor: Membership, data: ItemInput
     if previous in TRANSITIONS["edit"][ContentState.IN_REVIEW]:
         item.state = ContentState.IN_REVIEW
         _record(item, "edit", previous, item.state, actor, "Edited after approval; back to review.")
-    item.save()
+    item.save(update_fields=_item_columns(preview=url_changed))
+    if stale_image:
+        _delete_file_on_commit(item.preview_image.storage, stale_image)
     if url_changed and item.url:
         _queue_preview(item)
     if item.state != previous:
@@ -303,17 +348,15 @@ IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 IMAGE_MAX_PIXELS = 40_000_000
 
 
-@transaction.atomic
-def content_image_add(*, item: ContentItem, upload: UploadedFile, alt_text: str = "") -> ContentImage:
-    """Attach an image after checking it really is one (by decoding it, not by its
-    name), of an accepted format and size."""
+def _checked_image_extension(file: IO[bytes]) -> str:
+    """The file extension for an image, after checking it really is one (by decoding it,
+    not by its name or declared type) of an accepted format and size. Raises
+    ValidationError on the "image" field otherwise."""
     from PIL import Image, UnidentifiedImageError
 
-    if upload.size and upload.size > IMAGE_MAX_BYTES:
-        raise ValidationError({"image": [f"The image is larger than {IMAGE_MAX_BYTES // (1024 * 1024)} MB."]})
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
+        file.seek(0)
+        with Image.open(file) as probe:
             image_format = probe.format or ""
             width, height = probe.size
             probe.verify()
@@ -321,14 +364,29 @@ def content_image_add(*, item: ContentItem, upload: UploadedFile, alt_text: str 
         raise ValidationError(
             {"image": ["This file is not an image Chorus can read (use JPEG, PNG, GIF or WebP)."]}
         ) from None
+    finally:
+        file.seek(0)
     if image_format not in IMAGE_FORMATS:
         raise ValidationError(
             {"image": [f"{image_format or 'This'} images are not accepted; use JPEG, PNG, GIF or WebP."]}
         )
     if width * height > IMAGE_MAX_PIXELS:
         raise ValidationError({"image": ["The image has too many pixels; resize it below 40 megapixels."]})
-    upload.seek(0)
-    upload.name = f"image.{IMAGE_FORMATS[image_format]}"
+    return IMAGE_FORMATS[image_format]
+
+
+@transaction.atomic
+def content_image_add(
+    *, item: ContentItem, upload: UploadedFile, alt_text: str = "", actor: Membership | None = None
+) -> ContentImage:
+    """Attach an image after checking it really is one, of an accepted format and size.
+    Images are part of what was approved: adding one sends an approved or published
+    item back to review, as editing a caption does."""
+    if upload.size and upload.size > IMAGE_MAX_BYTES:
+        raise ValidationError({"image": [f"The image is larger than {IMAGE_MAX_BYTES // (1024 * 1024)} MB."]})
+    upload.name = f"image.{_checked_image_extension(upload)}"
+    if item.state in TRANSITIONS["edit"][ContentState.IN_REVIEW]:
+        _move(item, "edit", actor, "An image was added after approval; back to review.")
     position = ContentImage.objects.filter(organization=item.organization, item=item).count()
     image = ContentImage(organization=item.organization, item=item, alt_text=alt_text.strip(), position=position)
     image.image.save(upload.name, upload, save=False)
@@ -343,31 +401,88 @@ def fetch_policy() -> FetchPolicy:
     return FetchPolicy(allow_hosts=frozenset(django_settings.CONTENT_FETCH_ALLOW_HOSTS))
 
 
-def content_item_refresh_preview(*, item: ContentItem) -> ContentItem:
-    """Fetch the item's link and store its preview (or why there is none). Runs in a
-    worker: the network call happens outside any transaction."""
+PREVIEW_IMAGE_TYPES = ContentTypes(
+    types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
+    label="an image",
+    accept_header="image/webp,image/png,image/jpeg,image/gif;q=0.9",
+)
+
+
+def content_item_refresh_preview(*, item: ContentItem, retry_transient: bool = False) -> ContentItem:
+    """Fetch the item's link and store its preview (or why there is none), with our own
+    copy of the page's image: the CSP shows no image from another site. Runs in a
+    worker: the network calls happen outside any transaction. With `retry_transient`,
+    a failure worth retrying (a timeout, a 503) is raised for the task to retry
+    instead of being stored."""
     url = item.url
     if not url:
         return item
+    policy = fetch_policy()
+    image_name = ""
     try:
-        preview = fetch_preview(url, fetch_policy())
-    except FetchError as error:
+        preview = fetch_preview(url, policy)
+    except FetchFailed as error:
+        if retry_transient and error.retryable:
+            raise
         changes: dict[str, Any] = {"preview_status": PreviewStatus.FAILED, "preview_error": str(error)[:300]}
+    except FetchError as error:
+        changes = {"preview_status": PreviewStatus.FAILED, "preview_error": str(error)[:300]}
     else:
+        image_name = _preview_image_store(item, preview.image_url, policy) if preview.image_url else ""
         changes = {
             "preview_status": PreviewStatus.READY,
             "preview_error": "",
             "preview_title": preview.title[:300],
             "preview_description": preview.description,
             "preview_image_url": preview.image_url,
+            "preview_image": image_name,
             "preview_canonical_url": preview.canonical_url,
             "preview_site_name": preview.site_name[:200],
         }
     changes["preview_fetched_at"] = timezone.now()
-    # Only if the link is still the one we fetched: an edit meanwhile queued a new fetch.
-    ContentItem.objects.filter(organization=item.organization, pk=item.pk, url=url).update(**changes)
+    storage = item.preview_image.storage
+    with transaction.atomic():
+        # Only if the link is still the one we fetched: an edit meanwhile queued a new
+        # fetch. The lock makes two fetches of the same item take turns, so each drops
+        # the file the other stored and none is left behind.
+        previous = (
+            ContentItem.objects.select_for_update()
+            .filter(organization=item.organization, pk=item.pk, url=url)
+            .values_list("preview_image", flat=True)
+            .first()
+        )
+        if previous is None:
+            unused = image_name
+        else:
+            ContentItem.objects.filter(organization=item.organization, pk=item.pk).update(**changes)
+            unused = previous if "preview_image" in changes and previous != image_name else ""
+        if unused:
+            _delete_file_on_commit(storage, unused)
     item.refresh_from_db()
     return item
+
+
+def _preview_image_store(item: ContentItem, image_url: str, policy: FetchPolicy) -> str:
+    """Fetch the page's image under the same SSRF-safe policy and byte cap as the page,
+    check it by decoding it, and store it; returns the stored name, or "" when there is
+    no usable image. Never raises: a preview without its image is still a preview."""
+    try:
+        result = fetch(image_url, policy, accept=PREVIEW_IMAGE_TYPES)
+        extension = _checked_image_extension(io.BytesIO(result.content))
+    except FetchError as error:
+        logger.info("Preview image of item %s not fetched from %s: %s", item.pk, image_url, error.reason)
+        return ""
+    except ValidationError as error:
+        logger.info("Preview image of item %s from %s refused: %s", item.pk, image_url, " ".join(error.messages))
+        return ""
+    file = item.preview_image
+    try:
+        return file.storage.save(
+            file.field.generate_filename(item, f"preview.{extension}"), ContentFile(result.content)
+        )
+    except OSError:
+        logger.warning("Preview image of item %s could not be stored", item.pk, exc_info=True)
+        return ""
 
 
 # Feed sources (RSS/Atom) -----------------------------------------------------------
@@ -507,6 +622,13 @@ def _submission_errors(item: ContentItem) -> dict[str, list[str]]:
     return errors
 
 
+# Workflow moves that also go to the organisation's audit log.
+_AUDITED_ACTIONS = {
+    "approve": AuditAction.CONTENT_APPROVED,
+    "request_changes": AuditAction.CONTENT_CHANGES_REQUESTED,
+}
+
+
 @transaction.atomic
 def content_item_transition(*, item: ContentItem, action: str, actor: Membership, note: str = "") -> ContentItem:
     """A person moves an item through the workflow (submit, approve, request_changes,
@@ -524,7 +646,17 @@ def content_item_transition(*, item: ContentItem, action: str, actor: Membership
             raise ValidationError("You wrote this item, so another manager must approve it (four-eyes review).")
     if action == "request_changes" and not note.strip():
         raise ValidationError({"note": ["Say what should change, so the author can fix it."]})
+    previous = item.state
     _move(item, action, actor, note.strip())
+    if action in _AUDITED_ACTIONS:
+        audit_record(
+            organization=item.organization,
+            action=_AUDITED_ACTIONS[action],
+            actor=actor,
+            target=item,
+            changes={"state": {"before": previous, "after": item.state}},
+            note=note,
+        )
     if action == "submit":
         _notify_reviewers_on_commit(item)
     if action == "approve":
@@ -713,9 +845,13 @@ def feed_source_queue_fetch(*, source: FeedSource) -> None:
 
 
 @transaction.atomic
-def content_image_delete(*, image: ContentImage) -> None:
-    """Remove an image; its file goes once the row is surely gone."""
+def content_image_delete(*, image: ContentImage, actor: Membership | None = None) -> None:
+    """Remove an image; its file goes once the row is surely gone. Removing one sends an
+    approved or published item back to review, as removing a caption does."""
+    item = image.item
     storage, name = image.image.storage, image.image.name
     image.delete()
+    if item.state in TRANSITIONS["edit"][ContentState.IN_REVIEW]:
+        _move(item, "edit", actor, "An image was removed after approval; back to review.")
     if name:
-        transaction.on_commit(lambda: storage.delete(name))
+        _delete_file_on_commit(storage, name)

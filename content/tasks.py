@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
@@ -14,6 +14,7 @@ from accounts.models import Membership, MembershipStatus, Organization, Role
 from accounts.tasking import OrganizationTask, periodic_job
 from accounts.tenancy import organization_scope
 from content import services
+from content.lib.fetch import FetchFailed
 from content.models import ContentItem, ContentState, FeedSource
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def feed_sources_fetch_due() -> int:
     return queued
 
 
-@shared_task(base=OrganizationTask)
+@shared_task(base=OrganizationTask, soft_time_limit=30, time_limit=45)
 def feed_source_fetch(*, organization_id: int, source_id: int) -> int:
     source = FeedSource.objects.filter(organization_id=organization_id, pk=source_id).first()
     if source is None or not source.is_active:
@@ -51,11 +52,19 @@ def feed_source_fetch(*, organization_id: int, source_id: int) -> int:
     return services.feed_source_fetch(source=source)
 
 
-@shared_task(base=OrganizationTask)
-def content_item_fetch_preview(*, organization_id: int, item_id: int) -> None:
+PREVIEW_RETRIES = 3
+
+
+@shared_task(base=OrganizationTask, bind=True, soft_time_limit=30, time_limit=45, max_retries=PREVIEW_RETRIES)
+def content_item_fetch_preview(self: Task, *, organization_id: int, item_id: int) -> None:
     item = ContentItem.objects.filter(organization_id=organization_id, pk=item_id).first()
-    if item is not None:
-        services.content_item_refresh_preview(item=item)
+    if item is None:
+        return
+    try:
+        services.content_item_refresh_preview(item=item, retry_transient=self.request.retries < PREVIEW_RETRIES)
+    except FetchFailed as error:
+        # A timeout or a 5xx: try again later, honouring the site's Retry-After.
+        raise self.retry(countdown=min(error.retry_after or 30 * 2**self.request.retries, 600)) from error
 
 
 @shared_task(base=OrganizationTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

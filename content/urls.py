@@ -24,6 +24,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("content/<uuid:item_id>/comments/", items.ItemCommentView.as_view(), name="item_comment"),
     path("content/<uuid:item_id>/preview/", items.ItemPreviewView.as_view(), name="item_preview"),
     path("content/<uuid:item_id>/preview/retry/", items.ItemPreviewRetryView.as_view(), name="item_preview_retry"),
+    path(
+        "content/<uuid:item_id>/preview-image/",
+        captions.ItemPreviewImageView.as_view(),
+        name="item_preview_image",
+    ),
     path("content/<uuid:item_id>/captions/", captions.CaptionCreateView.as_view(), name="caption_create"),
     path(
         "content/<uuid:item_id>/captions/<uuid:caption_id>/",
@@ -46,6 +51,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("feed/preview/", feed.FeedPreviewView.as_view(), name="feed_preview"),
     path("feed/<uuid:item_id>/", feed.FeedItemView.as_view(), name="feed_item"),
     path("feed/<uuid:item_id>/dismiss/", feed.FeedDismissView.as_view(), name="feed_dismiss"),
+    path(
+        "feed/<uuid:item_id>/preview-image/",
+        feed.FeedItemPreviewImageView.as_view(),
+        name="feed_item_preview_image",
+    ),
+    path(
+        "feed/<uuid:item_id>/images/<uuid:image_id>/",
+        feed.FeedItemImageView.as_view(),
+        name="feed_item_image",
+    ),
     path("suggest/", suggestions.SuggestView.as_view(), name="suggest"),
     path("suggestions/", suggestions.SuggestionQueueView.as_view(), name="suggestion_queue"),
     path(

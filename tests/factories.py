@@ -156,3 +156,16 @@ class FeedSourceFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Industry feed {n}")
     url = factory.Sequence(lambda n: f"https://news.example/feed-{n}.xml")
+
+
+class ScimTokenFactory(factory.django.DjangoModelFactory):
+    """A SCIM token row. Its plain text is unknown (only a hash is stored): tests that
+    call the endpoints create tokens with services.scim.scim_token_create instead."""
+
+    class Meta:
+        model = "accounts.ScimToken"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Identity provider {n}")
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = "chorus_scim_test"

@@ -313,3 +313,18 @@ class PeriodicJobLock(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+from accounts.models.audit import AuditAction, AuditEvent, AuditLogIsAppendOnly  # noqa: E402, F401
+from accounts.models.onboarding import (  # noqa: E402, F401
+    AccessRequest,
+    AccessRequestStatus,
+    OnboardingSettings,
+    PolicyAcknowledgement,
+    PolicyVersion,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
+    TrainingModule,
+)
+from accounts.models.scim import ScimGroupRecord, ScimToken, ScimUserRecord  # noqa: E402, F401

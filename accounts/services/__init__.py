@@ -35,6 +35,7 @@ from accounts.models import (
     Topic,
     User,
 )
+from accounts.services.audit import AuditAction, audit_changes, audit_record
 from accounts.tenancy import organization_scope, scopes_disabled
 
 INVITATION_SALT = "accounts.invitation"
@@ -66,11 +67,21 @@ def organization_create(*, name: str, slug: str = "", timezone_name: str = "UTC"
     return organization
 
 
+@transaction.atomic
 def organization_update(*, organization: Organization, name: str, timezone_name: str) -> Organization:
+    before = {"name": organization.name, "timezone": organization.timezone}
     organization.name = name.strip()
     organization.timezone = timezone_name
     organization.full_clean()
     organization.save(update_fields=["name", "timezone"])
+    changes = audit_changes(before, {"name": organization.name, "timezone": organization.timezone})
+    if changes:
+        audit_record(
+            organization=organization,
+            action=AuditAction.ORGANIZATION_SETTINGS_CHANGED,
+            target=organization,
+            changes=changes,
+        )
     return organization
 
 
@@ -105,8 +116,15 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     if role != membership.role:
         if role != Role.ADMIN:
             _ensure_another_admin_remains(membership)
+        previous = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        audit_record(
+            organization=membership.organization,
+            action=AuditAction.MEMBER_ROLE_CHANGED,
+            target=membership,
+            changes={"role": {"before": previous, "after": role}},
+        )
         # The invitation list shows the preset role: keep unused invitations in step.
         Invitation.objects.filter(
             organization_id=membership.organization_id,
@@ -123,9 +141,16 @@ def membership_deactivate(*, membership: Membership) -> Membership:
         return membership
     _ensure_another_admin_remains(membership)
     now = timezone.now()
+    previous = membership.status
     membership.status = MembershipStatus.DEACTIVATED
     membership.deactivated_at = now
     membership.save(update_fields=["status", "deactivated_at"])
+    audit_record(
+        organization=membership.organization,
+        action=AuditAction.MEMBER_DEACTIVATED,
+        target=membership,
+        changes={"status": {"before": previous, "after": membership.status}},
+    )
     # A link still in someone's inbox must not outlive their access.
     Invitation.objects.filter(
         organization=membership.organization, membership=membership, accepted_at__isnull=True, revoked_at__isnull=True
@@ -141,6 +166,12 @@ def membership_reactivate(*, membership: Membership) -> Membership:
     membership.status = MembershipStatus.ACTIVE if membership.joined_at else MembershipStatus.INVITED
     membership.deactivated_at = None
     membership.save(update_fields=["status", "deactivated_at"])
+    audit_record(
+        organization=membership.organization,
+        action=AuditAction.MEMBER_REACTIVATED,
+        target=membership,
+        changes={"status": {"before": MembershipStatus.DEACTIVATED.value, "after": membership.status}},
+    )
     return membership
 
 
@@ -318,6 +349,13 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
+    audit_record(
+        organization=organization,
+        action=AuditAction.INVITATION_CREATED,
+        actor=invited_by,
+        target=invitation,
+        changes={"role": {"before": None, "after": role}},
+    )
     if send:
         _send_invitation_on_commit(invitation)
     return invitation
@@ -375,6 +413,7 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     Invitation.objects.filter(organization=invitation.organization, pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    audit_record(organization=invitation.organization, action=AuditAction.INVITATION_REVOKED, target=invitation)
     membership = invitation.membership
     still_pending = (
         Invitation.objects.filter(

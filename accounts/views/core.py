@@ -17,6 +17,7 @@ from accounts import selectors, services
 from accounts.forms import InvitationAcceptForm, ProfileForm, add_service_errors
 from accounts.models import Invitation, Role, User
 from accounts.permissions import EVERYONE, OrganizationViewMixin
+from accounts.selectors.onboarding import onboarding_status
 from accounts.services import InvitationError
 from accounts.tenancy import organization_scope
 
@@ -53,6 +54,7 @@ class DashboardView(OrganizationViewMixin, View):
 
     def get(self, request: HttpRequest, org_slug: str) -> HttpResponse:
         context: dict[str, object] = {}
+        context["onboarding"] = onboarding_status(membership=self.membership)
         if self.membership.role == Role.ADMIN:
             context["counts"] = selectors.member_counts(organization=self.organization)
             context["recent_invitations"] = selectors.invitation_list(organization=self.organization)[:5]

@@ -1,5 +1,6 @@
 """The editor's captions and images: each is its own small form on the edit page. A
-refused one renders the editor again with that form's errors; nothing is saved."""
+refused one renders the editor again with that form's errors; nothing is saved. Also
+the stored image files, which are served only through checked views like these."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -32,6 +34,20 @@ def _image_of(item: ContentItem, image_id: str) -> ContentImage:
     if image.item_id != item.pk:
         raise Http404("No such image on this item.")
     return image
+
+
+def stored_image_response(file: FieldFile) -> FileResponse:
+    """A stored image file, for a view that has checked who may see it. Uploaded files
+    are never served from a public media folder, so one organisation cannot guess
+    another's images. 404 when there is no file."""
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, ValueError):  # ValueError: the field holds no file
+        raise Http404("The image file is missing.") from None
+    content_type = mimetypes.guess_type(file.name or "")[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _network(request: HttpRequest) -> str:
@@ -110,7 +126,10 @@ class ImageAddView(CuratorView):
         if form.is_valid():
             try:
                 services.content_image_add(
-                    item=item, upload=form.cleaned_data["image"], alt_text=form.cleaned_data["alt_text"]
+                    item=item,
+                    upload=form.cleaned_data["image"],
+                    alt_text=form.cleaned_data["alt_text"],
+                    actor=self.membership,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -126,23 +145,22 @@ class ImageDeleteView(CuratorView):
     def post(self, request: HttpRequest, org_slug: str, item_id: str, image_id: str) -> HttpResponse:
         item = get_for_organization(ContentItem, self.organization, item_id)
         image = _image_of(item, image_id)
-        services.content_image_delete(image=image)
+        services.content_image_delete(image=image, actor=self.membership)
         messages.success(request, "The image was removed.")
         return redirect(item_url(org_slug, item, "item_edit") + "#images")
 
 
 class ImageFileView(CuratorView):
-    """The image file itself. Uploaded files are served through the access check, never
-    from a public media folder, so one organisation cannot guess another's images."""
+    """An uploaded image of the item, for the editor and the item's page."""
 
     def get(self, request: HttpRequest, org_slug: str, item_id: str, image_id: str) -> FileResponse:
         item = get_for_organization(ContentItem, self.organization, item_id)
-        image = _image_of(item, image_id)
-        try:
-            handle = image.image.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404("The image file is missing.") from None
-        content_type = mimetypes.guess_type(image.image.name)[0] or "application/octet-stream"
-        response = FileResponse(handle, content_type=content_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return stored_image_response(_image_of(item, image_id).image)
+
+
+class ItemPreviewImageView(CuratorView):
+    """Our copy of the linked page's image, for the link preview."""
+
+    def get(self, request: HttpRequest, org_slug: str, item_id: str) -> FileResponse:
+        item = get_for_organization(ContentItem, self.organization, item_id)
+        return stored_image_response(item.preview_image)

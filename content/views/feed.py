@@ -3,8 +3,10 @@ more", "Not relevant", the dashboard's top three, and one item's own page."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
@@ -12,6 +14,7 @@ from accounts.models import Topic
 from accounts.permissions import EVERYONE, OrganizationViewMixin
 from accounts.selectors import get_for_organization
 from content import selectors, services
+from content.views.captions import stored_image_response
 
 DASHBOARD_PREVIEW_SIZE = 3
 DISMISSED_MESSAGE = "Hidden from your feed. You will see fewer items like it."
@@ -58,6 +61,30 @@ class FeedItemView(OrganizationViewMixin, View):
     def get(self, request: HttpRequest, org_slug: str, item_id: str) -> HttpResponse:
         item = selectors.feed_item_for_member(membership=self.membership, item_id=item_id)
         return render(request, "content/feed_item.html", {"item": item, "captions": item.captions.all()})
+
+
+class FeedItemPreviewImageView(OrganizationViewMixin, View):
+    """Our copy of the linked page's image, for an item in the member's feed only."""
+
+    roles = {"GET": EVERYONE}
+
+    def get(self, request: HttpRequest, org_slug: str, item_id: str) -> FileResponse:
+        item = selectors.feed_item_for_member(membership=self.membership, item_id=item_id)
+        return stored_image_response(item.preview_image)
+
+
+class FeedItemImageView(OrganizationViewMixin, View):
+    """An uploaded image of an item in the member's feed."""
+
+    roles = {"GET": EVERYONE}
+
+    def get(self, request: HttpRequest, org_slug: str, item_id: str, image_id: uuid.UUID) -> FileResponse:
+        item = selectors.feed_item_for_member(membership=self.membership, item_id=item_id)
+        # The selector prefetched the item's images: no query to find this one.
+        image = next((image for image in item.images.all() if image.public_id == image_id), None)
+        if image is None:
+            raise Http404("No such image on this item.")
+        return stored_image_response(image.image)
 
 
 class FeedDismissView(OrganizationViewMixin, View):

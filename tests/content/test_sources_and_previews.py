@@ -90,3 +90,20 @@ def test_a_broken_source_records_the_error_for_managers(tenant_a, site) -> None:
         assert services.feed_source_fetch(source=source) == 0
         source.refresh_from_db()
     assert source.last_error
+
+
+def test_a_slow_site_is_retried_before_the_preview_is_marked_failed(tenant_a, site) -> None:  # type: ignore[no-untyped-def]
+    from content.lib.fetch import FetchFailed
+
+    url = site.page("/busy", "Try later", status=503, headers={"Retry-After": "120"})
+    with organization_scope(tenant_a.organization):
+        item = services.content_item_create(
+            organization=tenant_a.organization, author=tenant_a.manager, data=ItemInput(title="Busy", url=url)
+        )
+        with pytest.raises(FetchFailed) as raised:
+            services.content_item_refresh_preview(item=item, retry_transient=True)
+        assert raised.value.retry_after == 120
+        item.refresh_from_db()
+        assert item.preview_status == PreviewStatus.PENDING  # nothing stored: the task retries
+        services.content_item_refresh_preview(item=item)  # the last attempt stores the failure
+    assert item.preview_status == PreviewStatus.FAILED

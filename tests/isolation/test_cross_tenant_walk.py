@@ -18,10 +18,13 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Group, Invitation, Membership, Role, Topic
+from accounts.models import Group, Invitation, Membership, Role, ScimToken, Topic
+from accounts.models.onboarding import AccessRequest, PolicyVersion, QuizAttempt, QuizQuestion, TrainingModule
 from accounts.tenancy import scopes_disabled
 from content.models import Caption, ContentImage, ContentItem, FeedSource, Suggestion
 from tests.conftest import Tenant
+from tests.factories import ScimTokenFactory
+from tests.factories_onboarding import AccessRequestFactory, PolicyVersionFactory, certify, module_with_quiz
 
 
 def image_of(tenant: Tenant) -> ContentImage:
@@ -31,6 +34,44 @@ def image_of(tenant: Tenant) -> ContentImage:
         image = ContentImage.objects.filter(organization=tenant.organization, item=tenant.item).first()
         return image or ContentImage.objects.create(
             organization=tenant.organization, item=tenant.item, image="content/walk.png", width=1, height=1
+        )
+
+
+def scim_token_of(tenant: Tenant) -> ScimToken:
+    """A SCIM token of the tenant (the shared fixture has none)."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        token = ScimToken.objects.filter(organization=tenant.organization).first()
+        return token or ScimTokenFactory(organization=tenant.organization, name=f"{tenant.organization.name} IdP")
+
+
+@dataclass(frozen=True)
+class OnboardingObjects:
+    policy: PolicyVersion
+    module: TrainingModule
+    question: QuizQuestion
+    access_request: AccessRequest
+
+
+def onboarding_of(tenant: Tenant) -> OnboardingObjects:
+    """The tenant's policy, a module with a quiz, and an access request (the shared fixture
+    has none), built once per organisation; the employee acknowledged and passed."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        policy = PolicyVersion.objects.filter(organization=tenant.organization).first()
+        if policy is None:
+            policy = PolicyVersionFactory(
+                organization=tenant.organization, title=f"{tenant.organization.name} policy title"
+            )
+            module = module_with_quiz(tenant.organization, title=f"{tenant.organization.name} training")
+            certify(tenant.employee, policy, [module])
+            AccessRequestFactory(
+                organization=tenant.organization, membership=tenant.employee, message=f"{tenant.organization.name} plea"
+            )
+        module = TrainingModule.objects.get(organization=tenant.organization)
+        return OnboardingObjects(
+            policy=policy,
+            module=module,
+            question=QuizQuestion.objects.filter(organization=tenant.organization).first(),  # type: ignore[misc]
+            access_request=AccessRequest.objects.get(organization=tenant.organization),
         )
 
 
@@ -46,6 +87,11 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "suggestion_id": lambda b: b.suggestion.public_id,
     "source_id": lambda b: b.source.public_id,
     "image_id": lambda b: image_of(b).public_id,
+    "policy_id": lambda b: onboarding_of(b).policy.public_id,
+    "module_id": lambda b: onboarding_of(b).module.public_id,
+    "question_id": lambda b: onboarding_of(b).question.public_id,
+    "request_id": lambda b: onboarding_of(b).access_request.public_id,
+    "token_id": lambda b: scim_token_of(b).public_id,
 }
 
 # Routes that take parameters but address no tenant object, and why.
@@ -53,6 +99,14 @@ EXEMPT_ROUTES: dict[str, str] = {
     "invitation_accept": "the signed token is a bearer credential, not an object id (see test_invitation_accept.py)",
     "account_confirm_email": "allauth: a signed key for one email address, not tenant data",
     "account_reset_password_from_key": "allauth: a signed key for one user, not tenant data",
+    # SCIM (/scim/v2/) authenticates by bearer token, not session: the token names the
+    # organisation, so there is no slug or session to swap. Its cross-tenant test is
+    # tests/accounts/test_scim.py::test_a_token_of_one_organization_never_reaches_another.
+    "scim_resource_type": "SCIM: bearer-token auth; a schema name, not tenant data",
+    "scim_schema": "SCIM: bearer-token auth; a schema URN, not tenant data",
+    "scim_user": "SCIM: bearer-token auth; walked by test_scim.py's cross-tenant test",
+    "scim_group": "SCIM: bearer-token auth; walked by test_scim.py's cross-tenant test",
+    "scim_unknown": "SCIM: bearer-token auth; any other path answers a SCIM 404",
 }
 # The operators' admin site is for staff only: tests/isolation/test_operator_admin.py.
 EXEMPT_PREFIXES = ("django-admin/",)
@@ -139,6 +193,16 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
             "images": sorted(ContentImage.objects.filter(organization=org).values_list("public_id", "alt_text")),
             "suggestions": sorted(Suggestion.objects.filter(organization=org).values_list("public_id", "state")),
             "sources": sorted(FeedSource.objects.filter(organization=org).values_list("public_id", "name", "url")),
+            "scim_tokens": sorted(ScimToken.objects.filter(organization=org).values_list("public_id", "revoked_at")),
+            "policies": sorted(
+                PolicyVersion.objects.filter(organization=org).values_list("public_id", "number", "body")
+            ),
+            "modules": sorted(TrainingModule.objects.filter(organization=org).values_list("public_id", "title")),
+            "questions": sorted(QuizQuestion.objects.filter(organization=org).values_list("public_id", "text")),
+            "attempts": sorted(QuizAttempt.objects.filter(organization=org).values_list("public_id", "passed")),
+            "access_requests": sorted(
+                AccessRequest.objects.filter(organization=org).values_list("public_id", "status", "decided_at")
+            ),
             "invitations": sorted(
                 Invitation.objects.filter(organization=org).values_list("public_id", "revoked_at", "accepted_at")
             ),
@@ -158,6 +222,9 @@ def secrets_of(tenant: Tenant) -> list[str]:
         tenant.caption.text,
         tenant.suggestion.note,
         tenant.source.name,
+        f"{tenant.organization.name} policy title",
+        f"{tenant.organization.name} training",
+        f"{tenant.organization.name} plea",
     ]
 
 
@@ -166,6 +233,8 @@ def secrets_of(tenant: Tenant) -> list[str]:
 def test_members_of_a_cannot_reach_b(client: Client, tenant_a: Tenant, tenant_b: Tenant, role: str) -> None:
     client.force_login(tenant_a.member(role).user)
     image_of(tenant_b)
+    onboarding_of(tenant_b)
+    scim_token_of(tenant_b)
     before = snapshot(tenant_b)
     leaks: list[str] = []
     for route in walked_routes():
