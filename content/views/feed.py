@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
 from accounts.models import Topic
@@ -28,6 +29,11 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
+def feed_urls(organization_slug: str) -> dict[str, str]:
+    """`feed_base` for content/feed_card.html, which builds each card's links from it."""
+    return {"feed_base": reverse("content:feed", kwargs={"org_slug": organization_slug})}
+
+
 class FeedView(OrganizationViewMixin, View):
     roles = {"GET": EVERYONE}
 
@@ -35,7 +41,7 @@ class FeedView(OrganizationViewMixin, View):
         topic_id = request.GET.get("topic", "")
         topic = get_for_organization(Topic, self.organization, topic_id) if topic_id else None
         feed = selectors.feed_for_member(membership=self.membership, topic=topic, page=_page_number(request))
-        context = {"feed": feed, "topic": topic}
+        context = {"feed": feed, "topic": topic, **feed_urls(org_slug)}
         # "Load more" asks htmx for the next cards only; they replace the button.
         if request.htmx and feed.page > 1:  # type: ignore[attr-defined]
             return render(request, "content/feed_cards.html", context)
@@ -52,7 +58,7 @@ class FeedPreviewView(OrganizationViewMixin, View):
         feed = selectors.feed_for_member(membership=self.membership)
         entries = feed.entries[:DASHBOARD_PREVIEW_SIZE]
         more = feed.has_next or len(feed.entries) > DASHBOARD_PREVIEW_SIZE
-        return render(request, "content/feed_preview.html", {"entries": entries, "more": more})
+        return render(request, "content/feed_preview.html", {"entries": entries, "more": more, **feed_urls(org_slug)})
 
 
 class FeedItemView(OrganizationViewMixin, View):

@@ -280,3 +280,12 @@ def test_the_dashboard_preview_of_an_empty_feed_says_nothing_to_share(tenant_a, 
         tenant_a.item.delete()
     preview = client_for(tenant_a.employee).get(reverse("content:feed_preview", kwargs={"org_slug": "acme"}))
     assert "Nothing to share yet" in preview.content.decode()
+
+
+def test_card_links_are_the_routes_reverse_gives(tenant_a, client_for) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    item = tenant_a.item
+    html = client_for(tenant_a.employee).get(reverse("content:feed", kwargs={"org_slug": "acme"})).content.decode()
+    for name in ("content:feed_item", "content:feed_dismiss"):
+        assert f'"{reverse(name, kwargs={"org_slug": "acme", "item_id": item.public_id})}"' in html, name
