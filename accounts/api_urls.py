@@ -16,6 +16,12 @@ from accounts.api.members import (
     MemberMeAPI,
     MemberReactivateAPI,
 )
+from accounts.api.notifications import (
+    NotificationListAPI,
+    NotificationPreferenceAPI,
+    NotificationReadAllAPI,
+    NotificationReadAPI,
+)
 from accounts.api.onboarding import (
     AccessRequestDecideAPI,
     AccessRequestListAPI,
@@ -53,6 +59,10 @@ organization_patterns: list[URLPattern] = [
         name="onboarding_access_request_decide",
     ),
     path("onboarding/acknowledgements/", AcknowledgementReportAPI.as_view(), name="onboarding_acknowledgements"),
+    path("notifications/", NotificationListAPI.as_view(), name="notification_list"),
+    path("notifications/read-all/", NotificationReadAllAPI.as_view(), name="notification_read_all"),
+    path("notifications/preferences/", NotificationPreferenceAPI.as_view(), name="notification_preferences"),
+    path("notifications/<uuid:notification_id>/read/", NotificationReadAPI.as_view(), name="notification_read"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -13,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 
 from accounts import selectors
 from accounts.models import (
+    DigestFrequency,
     Group,
     InvitationState,
     Membership,
@@ -408,3 +409,14 @@ class OrganizationSettingsForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()  # type: ignore[attr-defined]
+
+
+class NotificationPreferenceForm(BootstrapFormMixin, forms.Form):
+    """On the profile page, beside the availability it respects."""
+
+    digest = forms.ChoiceField(
+        choices=DigestFrequency.choices,
+        required=False,  # a profile form without it (an older page, a script) leaves it as it is
+        label="Email digest of new content",
+        help_text="Sent at 08:00 your time, or at your next reachable moment after that.",
+    )

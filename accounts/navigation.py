@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from accounts.permissions import ADMINS, CURATORS, EVERYONE
+from accounts.permissions import ADMINS, CURATORS, EVERYONE, REPORT_READERS
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,16 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Suggestions", "content:suggestion_queue", "inbox", CURATORS),
     NavEntry("Content", "content:item_list", "journal-richtext", CURATORS),
     NavEntry("Review", "content:review_queue", "check2-square", CURATORS),
+    NavEntry("Announce", "content:announce", "megaphone", CURATORS),
     NavEntry("Onboarding", "accounts:onboarding", "mortarboard", EVERYONE),
     NavEntry("Program", "accounts:program", "clipboard-check", CURATORS),
+    NavEntry("Listening", "analytics:listening_results", "ear", REPORT_READERS),
     NavEntry("Members", "accounts:member_list", "people", ADMINS),
     NavEntry("Groups", "accounts:group_list", "collection", ADMINS),
     NavEntry("Topics", "accounts:topic_list", "tags", ADMINS),
     NavEntry("Settings", "accounts:organization_settings", "gear", ADMINS),
     NavEntry("Provisioning", "accounts:scim_settings", "person-gear", ADMINS),
+    NavEntry("Single sign-on", "accounts:sso_settings", "key", ADMINS),
     NavEntry("Audit log", "accounts:audit_log", "shield-check", ADMINS),
 ]
 

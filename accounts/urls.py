@@ -3,8 +3,10 @@
 from django.urls import path
 
 from accounts.views import audit, core, groups, organization, people
+from accounts.views import notifications as notification_views
 from accounts.views import onboarding as onboarding_views
 from accounts.views import scim as scim_views
+from accounts.views import sso as sso_views
 
 app_name = "accounts"
 
@@ -35,6 +37,14 @@ urlpatterns = [
     path("settings/", organization.OrganizationSettingsView.as_view(), name="organization_settings"),
     path("settings/scim/", scim_views.ScimSettingsView.as_view(), name="scim_settings"),
     path("settings/scim/<uuid:token_id>/revoke/", scim_views.ScimTokenRevokeView.as_view(), name="scim_token_revoke"),
+    path("settings/sso/", sso_views.SsoSettingsView.as_view(), name="sso_settings"),
+    path("settings/sso/new/", sso_views.SsoConnectionCreateView.as_view(), name="sso_connection_new"),
+    path("settings/sso/<uuid:connection_id>/", sso_views.SsoConnectionEditView.as_view(), name="sso_connection_edit"),
+    path(
+        "settings/sso/<uuid:connection_id>/enabled/",
+        sso_views.SsoConnectionEnabledView.as_view(),
+        name="sso_connection_enabled",
+    ),
     # Audit log (admins)
     path("audit/", audit.AuditLogView.as_view(), name="audit_log"),
     path("audit/export.csv", audit.AuditLogExportView.as_view(), name="audit_log_export"),
@@ -105,4 +115,13 @@ urlpatterns = [
         name="program_access_request_decide",
     ),
     path("program/settings/", onboarding_views.OnboardingSettingsView.as_view(), name="program_settings"),
+    # Notifications (every member, their own)
+    path("notifications/", notification_views.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/bell/", notification_views.NotificationBellView.as_view(), name="notification_bell"),
+    path("notifications/read-all/", notification_views.NotificationReadAllView.as_view(), name="notification_read_all"),
+    path(
+        "notifications/<uuid:notification_id>/read/",
+        notification_views.NotificationReadView.as_view(),
+        name="notification_read",
+    ),
 ]

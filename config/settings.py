@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "accounts",
     "content",
     "advocacy",
@@ -185,6 +188,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "content.tasks.feed_sources_fetch_due",
         "schedule": 30 * 60.0,
     },
+    "notifications-release": {
+        "task": "accounts.tasks.notifications_release",
+        "schedule": 60.0,
+    },
+    "digests-send": {
+        "task": "content.tasks.digests_send",
+        "schedule": 5 * 60.0,
+    },
     "invitations-purge": {
         "task": "accounts.tasks.invitations_purge",
         "schedule": 60 * 60.0,
@@ -207,6 +218,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Per-organisation single sign-on (OIDC, SAML): connections live in accounts.SsoConnection.
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

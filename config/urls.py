@@ -4,19 +4,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts import api_urls as accounts_api
 from accounts.views import core
+from analytics import api_urls as analytics_api
 from content import api_urls as content_api
 
 organization_patterns = [
     path("", include("accounts.urls")),
     path("", include("content.urls")),
+    path("", include("analytics.urls")),
 ]
-api_patterns = accounts_api.urlpatterns + content_api.urlpatterns
+api_patterns = accounts_api.urlpatterns + content_api.urlpatterns + analytics_api.urlpatterns
 
 urlpatterns = [
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
     path("invitations/<str:token>/", core.invitation_accept, name="invitation_accept"),
+    path("", include("accounts.urls_public")),
     path("accounts/", include("allauth.urls")),
+    path("sso/", include("accounts.sso_urls")),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("scim/v2/", include("accounts.scim.urls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from content.api.announcements import AnnouncementAPI
 from content.api.captions import CaptionDetailAPI, CaptionListAPI
 from content.api.feed import FeedAPI, FeedDismissAPI, FeedItemAPI
 from content.api.items import ItemDetailAPI, ItemListAPI, ItemTransitionsAPI
@@ -22,6 +23,7 @@ organization_patterns: list[URLPattern] = [
     path("feed/", FeedAPI.as_view(), name="feed"),
     path("feed/<uuid:item_id>/", FeedItemAPI.as_view(), name="feed_item"),
     path("feed/<uuid:item_id>/dismiss/", FeedDismissAPI.as_view(), name="feed_dismiss"),
+    path("announcements/", AnnouncementAPI.as_view(), name="announcement_create"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

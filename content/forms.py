@@ -339,3 +339,23 @@ class FeedSourceForm(BootstrapFormMixin, forms.Form):
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {"name": data["name"], "url": data["url"], "kind": data["kind"], "topics": list(data["topics"])}
+
+
+class AnnouncementForm(AudienceForm):
+    """A featured announcement: a title, a short text, an optional published item, and
+    the audience (the same fields and live count as the item editor)."""
+
+    title = forms.CharField(max_length=200)
+    text = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label="Message")
+    item = forms.ChoiceField(required=False, label="Link to a published item", help_text="Optional.")
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, organization=organization, **kwargs)
+        published = ContentItem.objects.filter(organization=organization, state=ContentState.PUBLISHED).order_by(
+            "-published_at"
+        )[:200]
+        self._items = {str(item.public_id): item for item in published}
+        self.fields["item"].choices = [("", "— none —"), *((key, item.title) for key, item in self._items.items())]  # type: ignore[attr-defined]
+
+    def chosen_item(self) -> ContentItem | None:
+        return self._items.get(self.cleaned_data.get("item") or "")

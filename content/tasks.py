@@ -16,6 +16,7 @@ from accounts.tenancy import organization_scope
 from content import services
 from content.lib.fetch import FetchFailed
 from content.models import ContentItem, ContentState, FeedSource
+from content.services import digests as digest_services
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +93,14 @@ def content_review_notify(*, organization_id: int, item_id: int) -> int:
     subject = f"Waiting for your review: {item.title}"[:150]
     messages = [(subject, body, None, [reviewer.user.email]) for reviewer in reviewers]
     return send_mass_mail(messages, fail_silently=False)
+
+
+@periodic_job("content.tasks.digests_send", ttl=timedelta(minutes=10))
+def digests_send() -> int:
+    """Every few minutes: send the digests that are due (08:00 local, held through quiet
+    hours and outside hourly workers' hours), organisation by organisation."""
+    sent = 0
+    for organization in Organization.objects.all():
+        with organization_scope(organization):
+            sent += digest_services.digests_send_due(organization=organization)
+    return sent

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from content.views import calendar, captions, configuration, feed, items, review, suggestions
+from content.views import announcements, calendar, captions, configuration, feed, items, review, suggestions
 
 app_name = "content"
 
@@ -73,4 +73,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         suggestions.SuggestionDeclineView.as_view(),
         name="suggestion_decline",
     ),
+    path("content/announce/", announcements.AnnounceView.as_view(), name="announce"),
 ]

@@ -316,6 +316,7 @@ class PeriodicJobLock(models.Model):
 
 
 from accounts.models.audit import AuditAction, AuditEvent, AuditLogIsAppendOnly  # noqa: E402, F401
+from accounts.models.notifications import DigestFrequency, Notification, NotificationKind, NotificationPreference  # noqa: E402, F401
 from accounts.models.onboarding import (  # noqa: E402, F401
     AccessRequest,
     AccessRequestStatus,
@@ -328,3 +329,4 @@ from accounts.models.onboarding import (  # noqa: E402, F401
     TrainingModule,
 )
 from accounts.models.scim import ScimGroupRecord, ScimToken, ScimUserRecord  # noqa: E402, F401
+from accounts.models.sso import SsoConnection, SsoDomain, SsoProtocol  # noqa: E402, F401

@@ -14,11 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
-from accounts.forms import InvitationAcceptForm, ProfileForm, add_service_errors
+from accounts.forms import InvitationAcceptForm, NotificationPreferenceForm, ProfileForm, add_service_errors
 from accounts.models import Invitation, Role, User
 from accounts.permissions import EVERYONE, OrganizationViewMixin
+from accounts.selectors.notifications import notification_preference_of
 from accounts.selectors.onboarding import onboarding_status
 from accounts.services import InvitationError
+from accounts.services.notifications import notification_preference_update
 from accounts.tenancy import organization_scope
 
 
@@ -67,11 +69,14 @@ class ProfileView(OrganizationViewMixin, View):
 
     def get(self, request: HttpRequest, org_slug: str) -> HttpResponse:
         form = ProfileForm(initial=ProfileForm.initial_for(self.membership), organization=self.organization)
-        return render(request, self.template_name, {"form": form})
+        preference = notification_preference_of(membership=self.membership)
+        notification_form = NotificationPreferenceForm(initial={"digest": preference.digest}, prefix="notifications")
+        return render(request, self.template_name, {"form": form, "notification_form": notification_form})
 
     def post(self, request: HttpRequest, org_slug: str) -> HttpResponse:
         form = ProfileForm(request.POST, organization=self.organization)
-        if form.is_valid():
+        notification_form = NotificationPreferenceForm(request.POST, prefix="notifications")
+        if form.is_valid() and notification_form.is_valid():
             data = dict(form.cleaned_data)
             try:
                 services.membership_update_profile(
@@ -81,12 +86,17 @@ class ProfileView(OrganizationViewMixin, View):
                     focus_topic=data.pop("focus_topic"),
                     attributes=data,
                 )
+                if notification_form.cleaned_data["digest"]:
+                    notification_preference_update(
+                        membership=self.membership, digest=notification_form.cleaned_data["digest"]
+                    )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 messages.success(request, "Your profile was saved.")
                 return redirect("accounts:profile", org_slug=org_slug)
-        return render(request, self.template_name, {"form": form}, status=400)
+        context = {"form": form, "notification_form": notification_form}
+        return render(request, self.template_name, context, status=400)
 
 
 @never_cache

@@ -112,7 +112,7 @@ def sign_in() -> Callable[[Page, str, str], None]:
 
     def sign_in_(page: Page, email: str, password: str) -> None:
         page.goto("/accounts/login/")
-        page.get_by_label("Email").fill(email)
+        page.get_by_role("textbox", name="Email", exact=True).fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
 

@@ -38,7 +38,7 @@ def website(settings) -> Iterator[FakeWebsite]:  # type: ignore[no-untyped-def]
 
 def sign_in_as(page: Page, email: str) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/o/acme/$"))

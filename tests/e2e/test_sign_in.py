@@ -65,7 +65,7 @@ def test_a_wrong_password_shows_a_clear_error_and_does_not_sign_in(open_page, si
 
     expect(page.get_by_role("alert")).to_contain_text("password you specified are not correct")
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
-    expect(page.get_by_label("Email")).to_have_value("employee@acme.example")
+    expect(page.get_by_role("textbox", name="Email", exact=True)).to_have_value("employee@acme.example")
     expect(page.get_by_label("Password")).to_have_value("")
     expect(page.get_by_test_id("user-name")).to_have_count(0)
 
@@ -80,7 +80,7 @@ def test_signing_in_from_a_protected_page_returns_to_it(open_page, console) -> N
     page = open_page()
 
     page.goto("/o/acme/profile/")
-    page.get_by_label("Email").fill("employee@acme.example")
+    page.get_by_role("textbox", name="Email", exact=True).fill("employee@acme.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 

@@ -13,14 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Group, Invitation, Membership, Role, ScimToken, Topic
+from accounts.models import Group, Invitation, Membership, Role, ScimToken, SsoConnection, Topic
+from accounts.models.notifications import Notification
 from accounts.models.onboarding import AccessRequest, PolicyVersion, QuizAttempt, QuizQuestion, TrainingModule
+from accounts.services.sso import SsoConnectionInput, sso_connection_save
 from accounts.tenancy import scopes_disabled
+from analytics.models import BrandPromise, PulseResponse
 from content.models import Caption, ContentImage, ContentItem, FeedSource, Suggestion
 from tests.conftest import Tenant
 from tests.factories import ScimTokenFactory
@@ -37,11 +41,48 @@ def image_of(tenant: Tenant) -> ContentImage:
         )
 
 
+def promise_of(tenant: Tenant) -> BrandPromise:
+    """A brand promise of the tenant, rated by its employee (the shared fixture has none)."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        promise = BrandPromise.objects.filter(organization=tenant.organization).first()
+        if promise is None:
+            promise = BrandPromise.objects.create(
+                organization=tenant.organization, text=f"{tenant.organization.name} promise", position=1
+            )
+            PulseResponse.objects.create(
+                organization=tenant.organization,
+                promise=promise,
+                membership=tenant.employee,
+                quarter=date(2025, 1, 1),
+                rating=4,
+                comment=f"{tenant.organization.name} pulse comment",
+            )
+        return promise
+
+
 def scim_token_of(tenant: Tenant) -> ScimToken:
     """A SCIM token of the tenant (the shared fixture has none)."""
     with scopes_disabled():  # test data, built outside any request like the fixtures
         token = ScimToken.objects.filter(organization=tenant.organization).first()
         return token or ScimTokenFactory(organization=tenant.organization, name=f"{tenant.organization.name} IdP")
+
+
+def sso_connection_of(tenant: Tenant) -> SsoConnection:
+    """A single sign-on connection of the tenant (the shared fixture has none)."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        connection = SsoConnection.objects.filter(organization=tenant.organization).first()
+        return connection or sso_connection_save(
+            organization=tenant.organization,
+            data=SsoConnectionInput(
+                protocol="oidc",
+                name=f"{tenant.organization.name} identity provider",
+                domains=[f"{tenant.organization.slug}.example"],
+                oidc_server_url=f"https://idp.{tenant.organization.slug}.example",
+                oidc_client_id=f"{tenant.organization.slug}-client",
+                oidc_client_secret="walk-secret",
+            ),
+            actor=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -75,6 +116,19 @@ def onboarding_of(tenant: Tenant) -> OnboardingObjects:
         )
 
 
+def notification_of(tenant: Tenant) -> Notification:
+    """A delivered notification of the tenant's employee (the shared fixture has none)."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        notification = Notification.objects.filter(organization=tenant.organization).first()
+        return notification or Notification.objects.create(
+            organization=tenant.organization,
+            recipient=tenant.employee,
+            title=f"{tenant.organization.name} notice",
+            deliver_after=tenant.employee.created_at,
+            delivered_at=tenant.employee.created_at,
+        )
+
+
 # How to fill each URL keyword with organisation B's value.
 KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "org_slug": lambda b: b.organization.slug,
@@ -92,11 +146,15 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "question_id": lambda b: onboarding_of(b).question.public_id,
     "request_id": lambda b: onboarding_of(b).access_request.public_id,
     "token_id": lambda b: scim_token_of(b).public_id,
+    "connection_id": lambda b: sso_connection_of(b).public_id,
+    "promise_id": lambda b: promise_of(b).public_id,
+    "notification_id": lambda b: notification_of(b).public_id,
 }
 
 # Routes that take parameters but address no tenant object, and why.
 EXEMPT_ROUTES: dict[str, str] = {
     "invitation_accept": "the signed token is a bearer credential, not an object id (see test_invitation_accept.py)",
+    "unsubscribe": "the signed token is the credential, not an object id (see tests/accounts/test_notifications.py)",
     "account_confirm_email": "allauth: a signed key for one email address, not tenant data",
     "account_reset_password_from_key": "allauth: a signed key for one user, not tenant data",
     # SCIM (/scim/v2/) authenticates by bearer token, not session: the token names the
@@ -107,6 +165,16 @@ EXEMPT_ROUTES: dict[str, str] = {
     "scim_user": "SCIM: bearer-token auth; walked by test_scim.py's cross-tenant test",
     "scim_group": "SCIM: bearer-token auth; walked by test_scim.py's cross-tenant test",
     "scim_unknown": "SCIM: bearer-token auth; any other path answers a SCIM 404",
+    # Single sign-on (allauth.socialaccount): the key in these public sign-in endpoints
+    # names an identity provider, not tenant data; they show no organisation's data and
+    # are tested in tests/accounts/test_sso.py (a disabled connection answers 404).
+    "openid_connect_login": "SSO: public sign-in start for a connection key (test_sso.py)",
+    "openid_connect_callback": "SSO: the identity provider's redirect back, state-checked (test_sso.py)",
+    "saml_acs": "SSO: the identity provider's POST back, signature-checked (test_sso.py)",
+    "saml_finish_acs": "SSO: second half of the ACS view, state-checked (test_sso.py)",
+    "saml_sls": "SSO: single logout for a connection key, signature-checked",
+    "saml_metadata": "SSO: the public SP metadata the identity provider reads (test_sso.py)",
+    "saml_login": "SSO: public sign-in start for a connection key (test_sso.py)",
 }
 # The operators' admin site is for staff only: tests/isolation/test_operator_admin.py.
 EXEMPT_PREFIXES = ("django-admin/",)
@@ -194,6 +262,11 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
             "suggestions": sorted(Suggestion.objects.filter(organization=org).values_list("public_id", "state")),
             "sources": sorted(FeedSource.objects.filter(organization=org).values_list("public_id", "name", "url")),
             "scim_tokens": sorted(ScimToken.objects.filter(organization=org).values_list("public_id", "revoked_at")),
+            "sso_connections": sorted(
+                SsoConnection.objects.filter(organization=org).values_list(
+                    "public_id", "name", "enabled", "oidc_server_url", "oidc_client_secret_encrypted"
+                )
+            ),
             "policies": sorted(
                 PolicyVersion.objects.filter(organization=org).values_list("public_id", "number", "body")
             ),
@@ -203,8 +276,17 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
             "access_requests": sorted(
                 AccessRequest.objects.filter(organization=org).values_list("public_id", "status", "decided_at")
             ),
+            "promises": sorted(
+                BrandPromise.objects.filter(organization=org).values_list("public_id", "text", "position", "is_active")
+            ),
+            "pulse_responses": sorted(
+                PulseResponse.objects.filter(organization=org).values_list("promise_id", "rating", "comment")
+            ),
             "invitations": sorted(
                 Invitation.objects.filter(organization=org).values_list("public_id", "revoked_at", "accepted_at")
+            ),
+            "notifications": sorted(
+                Notification.objects.filter(organization=org).values_list("public_id", "read_at", "delivered_at")
             ),
         }
 
@@ -225,6 +307,10 @@ def secrets_of(tenant: Tenant) -> list[str]:
         f"{tenant.organization.name} policy title",
         f"{tenant.organization.name} training",
         f"{tenant.organization.name} plea",
+        f"{tenant.organization.name} identity provider",
+        f"{tenant.organization.name} promise",
+        f"{tenant.organization.name} pulse comment",
+        f"{tenant.organization.name} notice",
     ]
 
 
@@ -235,6 +321,9 @@ def test_members_of_a_cannot_reach_b(client: Client, tenant_a: Tenant, tenant_b:
     image_of(tenant_b)
     onboarding_of(tenant_b)
     scim_token_of(tenant_b)
+    promise_of(tenant_b)
+    sso_connection_of(tenant_b)
+    notification_of(tenant_b)
     before = snapshot(tenant_b)
     leaks: list[str] = []
     for route in walked_routes():

@@ -1,0 +1,1 @@
+"""Framework-free helpers owned by accounts."""
