@@ -137,3 +137,40 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+class Broker:
+    """The real Celery broker of the test run (Redis when reachable, else the filesystem
+    transport), read back: what the code under test really sent, instead of a stand-in."""
+
+    QUEUES = ("celery", "fetch")
+
+    def __init__(self) -> None:
+        from config.celery import app
+
+        self.app = app
+        self.drain()  # start empty: earlier tests may have sent messages nobody consumed
+
+    def drain(self) -> list[tuple[str, dict[str, object]]]:
+        """Every message waiting in the queues, as (task name, keyword arguments), removed."""
+        sent: list[tuple[str, dict[str, object]]] = []
+        with self.app.connection_for_read() as connection:
+            for name in self.QUEUES:
+                queue = connection.SimpleQueue(name)
+                try:
+                    while True:
+                        try:
+                            message = queue.get(block=False)
+                        except queue.Empty:
+                            break
+                        _args, kwargs, _embed = message.decode()
+                        sent.append((message.headers["task"], kwargs))
+                        message.ack()
+                finally:
+                    queue.close()
+        return sent
+
+
+@pytest.fixture
+def broker() -> Broker:
+    return Broker()

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks
+from accounts import services
 from accounts.models import Invitation, Membership, MembershipStatus, Role
 from accounts.tenancy import organization_scope
 from tests.conftest import Tenant
@@ -67,16 +67,19 @@ def test_an_admin_invites_a_person_with_a_role_and_attributes(tenant_a: Tenant, 
 
 
 def test_the_email_is_queued_once_the_transaction_commits(
-    tenant_a: Tenant, client_for: ClientFor, django_capture_on_commit_callbacks, monkeypatch
+    tenant_a: Tenant, client_for: ClientFor, django_capture_on_commit_callbacks, broker
 ) -> None:
-    queued: list[dict[str, int]] = []
-    monkeypatch.setattr(tasks.invitation_send, "delay", lambda **kwargs: queued.append(kwargs))
     with django_capture_on_commit_callbacks(execute=True):
         response = invite(client_for(tenant_a.admin), tenant_a, {"email": "fox@example.com", "role": "employee"})
     assert response.status_code == 201
     with organization_scope(tenant_a.organization):
         invitation = Invitation.objects.get(public_id=response.json()["id"])
-    assert queued == [{"organization_id": tenant_a.organization.pk, "invitation_id": invitation.pk}]
+    assert broker.drain() == [
+        (
+            "accounts.tasks.invitation_send",
+            {"organization_id": tenant_a.organization.pk, "invitation_id": invitation.pk},
+        )
+    ]
 
 
 def test_role_defaults_to_employee(tenant_a: Tenant, client_for: ClientFor) -> None:

@@ -122,15 +122,12 @@ def test_an_email_the_server_refuses_is_tried_again(tenant_a: Tenant, monkeypatc
     assert len(mail.outbox) == 1
 
 
-def test_an_immediate_email_is_queued_after_commit(tenant_a: Tenant, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
-    from unittest import mock
-
-    with (
-        mock.patch("accounts.tasks.notifications_email_due.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+def test_an_immediate_email_is_queued_after_commit(
+    tenant_a: Tenant, django_capture_on_commit_callbacks, broker
+) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
         notify(tenant_a.employee, NOON, email=True)
-    delay.assert_called_once_with(organization_id=tenant_a.organization.pk)
+    assert broker.drain() == [("accounts.tasks.notifications_email_due", {"organization_id": tenant_a.organization.pk})]
 
 
 def test_a_link_must_be_a_chorus_path_or_a_web_address(tenant_a: Tenant) -> None:

@@ -393,11 +393,7 @@ def test_a_ready_preview_shows_title_description_and_site_and_stops_polling(tena
     assert "every 2s" not in body
 
 
-def test_a_failed_preview_can_be_fetched_again(tenant_a, client_for, monkeypatch, django_capture_on_commit_callbacks):
-    queued = []
-    monkeypatch.setattr(
-        "content.tasks.content_item_fetch_preview.delay", lambda **kwargs: queued.append(kwargs), raising=True
-    )
+def test_a_failed_preview_can_be_fetched_again(tenant_a, client_for, broker, django_capture_on_commit_callbacks):
     item = draft(tenant_a, url="https://news.example/a", preview_status=PreviewStatus.FAILED, preview_error="Timed out")
     client = client_for(tenant_a.manager)
     body = client.get(url("item_detail", item_id=item.public_id)).content.decode()
@@ -406,7 +402,9 @@ def test_a_failed_preview_can_be_fetched_again(tenant_a, client_for, monkeypatch
         response = client.post(url("item_preview_retry", item_id=item.public_id), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and 'hx-trigger="every 2s"' in response.content.decode()
     assert reload(item).preview_status == PreviewStatus.PENDING
-    assert queued == [{"organization_id": tenant_a.organization.pk, "item_id": item.pk}]
+    assert broker.drain() == [
+        ("content.tasks.content_item_fetch_preview", {"organization_id": tenant_a.organization.pk, "item_id": item.pk})
+    ]
 
 
 # The item's page: workflow, history, comments ---------------------------------------------
