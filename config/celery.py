@@ -19,6 +19,6 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     # The embedded broker keeps messages in folders that must exist before anyone sends.
     if str(sender.conf.broker_url).startswith("filesystem://"):
         options = sender.conf.broker_transport_options or {}
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 os.makedirs(options[key], exist_ok=True)
