@@ -23,7 +23,7 @@ from accounts.models import (
     Topic,
     User,
 )
-from accounts.tenancy import TenantModel, organization_scope, scopes_disabled
+from accounts.tenancy import TenantModel, scopes_disabled
 
 TenantObject = TypeVar("TenantObject", bound=TenantModel)
 
@@ -46,13 +46,12 @@ def membership_for_user(*, user: User | AnonymousUser, organization_slug: str) -
     such organisation or the user does not belong to it (callers answer both with 404)."""
     if not user.is_authenticated:
         return None
-    organization = Organization.objects.filter(slug=organization_slug).first()
-    if organization is None:
-        return None
-    with organization_scope(organization):
+    # This runs before any tenant is known (it is how the edge finds the tenant), and on
+    # every page: one query on the user's own rows, joined to the organisation by slug.
+    with scopes_disabled():
         return (
             Membership.objects.select_related("organization", "user")
-            .filter(organization=organization, user=user)
+            .filter(organization__slug=organization_slug, user=user)
             .exclude(status=MembershipStatus.INVITED)
             .first()
         )

@@ -98,3 +98,18 @@ def test_browsing_the_same_organisation_does_not_rewrite_the_session(client_for,
     with CaptureQueriesContext(connection) as queries:
         client.get("/o/acme/profile/")
     assert not [q for q in queries.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+
+
+def test_finding_the_tenant_of_a_request_is_one_query(tenant_a, tenant_b) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.selectors import membership_for_user
+
+    with CaptureQueriesContext(connection) as queries:
+        found = membership_for_user(user=tenant_a.employee.user, organization_slug="acme")
+        foreign = membership_for_user(user=tenant_a.employee.user, organization_slug="globex")
+        missing = membership_for_user(user=tenant_a.employee.user, organization_slug="nowhere")
+    assert found == tenant_a.employee and found.organization == tenant_a.organization
+    assert foreign is None and missing is None
+    assert len(queries.captured_queries) == 3
