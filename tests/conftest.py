@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Group, Invitation, Membership, Organization, Role, Topic
-from accounts.tenancy import organization_scope
 from content.models import Caption, ContentItem, ContentState, FeedSource, Suggestion
 from tests.factories import (
     CaptionFactory,
@@ -111,16 +110,6 @@ def client_for(client: Client):  # type: ignore[no-untyped-def]
         return client
 
     return sign_in
-
-
-@pytest.fixture
-def in_scope():  # type: ignore[no-untyped-def]
-    """in_scope(org) -> context manager that runs service and selector calls as the edges do."""
-
-    def enter(organization: Organization) -> Iterator[None]:
-        return organization_scope(organization)  # type: ignore[return-value]
-
-    return enter
 
 
 @pytest.fixture(autouse=True)
