@@ -37,7 +37,7 @@ run: $(VENV)/.deps
 	@echo "  Chorus is starting at http://$(HOST):$(PORT)/  (worker and beat run alongside; Ctrl-C stops all)"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(VENV)/bin/celery -A config worker -Q celery,fetch -l warning --concurrency 2 & \
+	$(DEV_ENV) $(VENV)/bin/celery -A config worker -Q celery,fetch,publish -l warning --concurrency 2 & \
 	$(DEV_ENV) $(VENV)/bin/celery -A config beat -l warning & \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 

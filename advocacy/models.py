@@ -167,6 +167,8 @@ SHARE_TRANSITIONS: dict[str, tuple[frozenset[ShareState], ShareState]] = {
     "fail": (frozenset({ShareState.POSTING}), ShareState.FAILED),
     "needs_reconnect": (frozenset({ShareState.POSTING}), ShareState.NEEDS_RECONNECT),
     "retry": (frozenset({ShareState.FAILED, ShareState.NEEDS_RECONNECT}), ShareState.QUEUED),
+    # A retry of a share that was sent before must look for the earlier post first.
+    "retry_checked": (frozenset({ShareState.FAILED, ShareState.NEEDS_RECONNECT}), ShareState.NEEDS_RECONCILE),
     "cancel": (frozenset({ShareState.SCHEDULED, ShareState.RETRY_WAIT, ShareState.NEEDS_RECONNECT}), ShareState.CANCELLED),
     # A worker that died mid-call leaves `posting` behind: the sweeper hands it to reconcile.
     "stale": (frozenset({ShareState.POSTING}), ShareState.NEEDS_RECONCILE),

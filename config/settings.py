@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "content",
     "advocacy",
     "analytics",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 CELERY_TASK_ROUTES = {
     "content.tasks.content_item_fetch_preview": {"queue": "fetch"},
     "content.tasks.feed_source_fetch": {"queue": "fetch"},
+    # Posting has its own queue so nothing else can delay an employee's post.
+    "advocacy.tasks.share_post": {"queue": "publish"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 
@@ -196,6 +199,18 @@ CELERY_BEAT_SCHEDULE = {
     "digests-send": {
         "task": "content.tasks.digests_send",
         "schedule": 5 * 60.0,
+    },
+    "shares-dispatch-due": {
+        "task": "advocacy.tasks.shares_dispatch_due",
+        "schedule": 15.0,
+    },
+    "connections-refresh-due": {
+        "task": "advocacy.tasks.connections_refresh_due",
+        "schedule": 15 * 60.0,
+    },
+    "link-clicks-flush": {
+        "task": "advocacy.tasks.link_clicks_flush",
+        "schedule": 60.0,
     },
     "invitations-purge": {
         "task": "accounts.tasks.invitations_purge",
@@ -246,6 +261,37 @@ INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14)
 # they are not public addresses (the tests' loopback sites). Deliberately not read
 # from the environment, so no deployment can open the fetcher to internal networks.
 CONTENT_FETCH_ALLOW_HOSTS: list[str] = []
+
+# Social networks ---------------------------------------------------------------
+# One app registration per network for the whole installation (Mastodon registers one
+# per instance at connect time). Base URLs are settings so the tests can point the
+# real adapters at loopback fakes; nothing else ever changes them.
+LINKEDIN_CLIENT_ID = env_str("LINKEDIN_CLIENT_ID")
+LINKEDIN_CLIENT_SECRET = env_str("LINKEDIN_CLIENT_SECRET")
+LINKEDIN_AUTH_BASE = env_str("LINKEDIN_AUTH_BASE", "https://www.linkedin.com")
+LINKEDIN_API_BASE = env_str("LINKEDIN_API_BASE", "https://api.linkedin.com")
+LINKEDIN_VERSION = env_str("LINKEDIN_VERSION", "202611")  # LinkedIn retires versions yearly
+X_CLIENT_ID = env_str("X_CLIENT_ID")
+X_CLIENT_SECRET = env_str("X_CLIENT_SECRET")
+X_AUTH_BASE = env_str("X_AUTH_BASE", "https://x.com")
+X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
+BLUESKY_PDS_URL = env_str("BLUESKY_PDS_URL", "https://bsky.social")
+BLUESKY_APPVIEW_URL = env_str("BLUESKY_APPVIEW_URL", "https://public.api.bsky.app")
+# The built-in Sandbox network is served by this installation (sandbox/); workers reach
+# it over HTTP like any other network.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", default=True)
+SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", SITE_URL).rstrip("/")
+SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "chorus-sandbox")
+SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-development-secret" if DEBUG else "")
+# Test-only, like CONTENT_FETCH_ALLOW_HOSTS: Mastodon instances on loopback that the
+# connect flow may register with although they are not public https addresses.
+ADVOCACY_INSTANCE_ALLOW_HOSTS: list[str] = []
+# Tracked links: /s/<code> is served under this address.
+SHORT_LINK_BASE = env_str("SHORT_LINK_BASE", SITE_URL).rstrip("/")
+# Posting: how long a claimed share may stay `posting` before the sweeper hands it to
+# reconcile (well above the adapters' timeouts), and how often a share is tried.
+SHARE_LEASE_SECONDS = env_int("SHARE_LEASE_SECONDS", 120)
+SHARE_MAX_ATTEMPTS = env_int("SHARE_MAX_ATTEMPTS", 8)
 
 # Email -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts import api_urls as accounts_api
 from accounts.views import core
+from advocacy import api_urls as advocacy_api
 from analytics import api_urls as analytics_api
 from content import api_urls as content_api
 
@@ -12,7 +13,7 @@ organization_patterns = [
     path("", include("content.urls")),
     path("", include("analytics.urls")),
 ]
-api_patterns = accounts_api.urlpatterns + content_api.urlpatterns + analytics_api.urlpatterns
+api_patterns = accounts_api.urlpatterns + content_api.urlpatterns + advocacy_api.urlpatterns + analytics_api.urlpatterns
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("scim/v2/", include("accounts.scim.urls")),
+    path("sandbox/", include("sandbox.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),

@@ -132,7 +132,7 @@ class Broker:
     """The real Celery broker of the test run (Redis when reachable, else the filesystem
     transport), read back: what the code under test really sent, instead of a stand-in."""
 
-    QUEUES = ("celery", "fetch")
+    QUEUES = ("celery", "fetch", "publish")
 
     def __init__(self) -> None:
         from config.celery import app

@@ -43,6 +43,10 @@ class AuditAction(models.TextChoices):
     SCIM_TOKEN_REVOKED = "scim.token_revoked", "Provisioning token revoked"
     ONBOARDING_SETTINGS_CHANGED = "onboarding.settings_changed", "Sharing rules changed"
     ACCESS_REQUEST_DECIDED = "onboarding.access_decided", "Sharing access approved or declined"
+    SOCIAL_CONNECTED = "social.connected", "Social account connected"
+    SOCIAL_DISCONNECTED = "social.disconnected", "Social account disconnected"
+    SOCIAL_NEEDS_RECONNECT = "social.needs_reconnect", "Social account needs reconnecting"
+    ADVOCACY_SETTINGS_CHANGED = "advocacy.settings_changed", "Sharing guardrails changed"
 
 
 class AuditLogIsAppendOnly(Exception):

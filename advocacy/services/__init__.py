@@ -1,0 +1,2 @@
+"""Advocacy's writes: connecting accounts (`connections`), composing shares (`shares`),
+posting them (`posting`) and tracked links and their clicks (`links`)."""

@@ -1,0 +1,1 @@
+"""Web pages of advocacy: connections, the composer, my shares, the managers' pages."""
