@@ -17,7 +17,9 @@ class MastodonConnectForm(forms.Form):
         label="Your Mastodon server",
         max_length=200,
         help_text="The address of the server your account is on, for example mastodon.social.",
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "mastodon.social", "autocomplete": "url"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": "mastodon.social", "autocomplete": "url"}
+        ),
     )
 
 
@@ -25,7 +27,9 @@ class BlueskyConnectForm(forms.Form):
     identifier = forms.CharField(
         label="Bluesky handle",
         max_length=200,
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "you.bsky.social", "autocomplete": "username"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": "you.bsky.social", "autocomplete": "username"}
+        ),
     )
     app_password = forms.CharField(
         label="App password",

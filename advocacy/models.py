@@ -72,7 +72,9 @@ class ProviderApp(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "network", "instance_url"], name="advocacy_providerapp_unique")
+            models.UniqueConstraint(
+                fields=["organization", "network", "instance_url"], name="advocacy_providerapp_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -169,7 +171,10 @@ SHARE_TRANSITIONS: dict[str, tuple[frozenset[ShareState], ShareState]] = {
     "retry": (frozenset({ShareState.FAILED, ShareState.NEEDS_RECONNECT}), ShareState.QUEUED),
     # A retry of a share that was sent before must look for the earlier post first.
     "retry_checked": (frozenset({ShareState.FAILED, ShareState.NEEDS_RECONNECT}), ShareState.NEEDS_RECONCILE),
-    "cancel": (frozenset({ShareState.SCHEDULED, ShareState.RETRY_WAIT, ShareState.NEEDS_RECONNECT}), ShareState.CANCELLED),
+    "cancel": (
+        frozenset({ShareState.SCHEDULED, ShareState.RETRY_WAIT, ShareState.NEEDS_RECONNECT}),
+        ShareState.CANCELLED,
+    ),
     # A worker that died mid-call leaves `posting` behind: the sweeper hands it to reconcile.
     "stale": (frozenset({ShareState.POSTING}), ShareState.NEEDS_RECONCILE),
 }
@@ -189,7 +194,12 @@ class Share(TenantModel):
     kind = models.CharField(max_length=10, choices=ShareKind.choices, default=ShareKind.BRAND)
     item = models.ForeignKey(ContentItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     caption = models.ForeignKey(
-        Caption, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The suggestion it started from."
+        Caption,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The suggestion it started from.",
     )
     text = models.TextField(help_text="The employee's words.")
     body = models.TextField(help_text="What is posted: the words, the disclosure and the tracked link.")
@@ -216,7 +226,9 @@ class Share(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "public_id"], name="advocacy_share_public_id"),
             models.UniqueConstraint(fields=["organization", "idempotency_key"], name="advocacy_share_idempotency"),
-            models.UniqueConstraint(fields=["organization", "batch_id", "connection"], name="advocacy_share_per_account"),
+            models.UniqueConstraint(
+                fields=["organization", "batch_id", "connection"], name="advocacy_share_per_account"
+            ),
             models.UniqueConstraint(
                 fields=["organization", "network", "external_id"],
                 condition=~Q(external_id=""),
@@ -311,7 +323,9 @@ class LinkVisitor(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "link", "day", "visitor"], name="advocacy_linkvisitor_unique")
+            models.UniqueConstraint(
+                fields=["organization", "link", "day", "visitor"], name="advocacy_linkvisitor_unique"
+            )
         ]
 
 
@@ -326,7 +340,9 @@ class ProviderPause(models.Model):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["network", "instance_url"], name="advocacy_providerpause_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "instance_url"], name="advocacy_providerpause_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.network} paused until {self.paused_until}"

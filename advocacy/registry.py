@@ -39,7 +39,9 @@ def network_available(network: str) -> bool:
     return network in (Network.MASTODON, Network.BLUESKY)  # no installation-wide app needed
 
 
-def provider_config(network: str, *, instance_url: str = "", client_id: str = "", client_secret: str = "") -> ProviderConfig:
+def provider_config(
+    network: str, *, instance_url: str = "", client_id: str = "", client_secret: str = ""
+) -> ProviderConfig:
     redirect_uri = callback_url(network) if network in OAUTH_NETWORKS else ""
     if network == Network.LINKEDIN:
         return ProviderConfig(

@@ -18,7 +18,6 @@ from advocacy.models import (
     AdvocacySettings,
     ConnectionStatus,
     Share,
-    ShareKind,
     ShareState,
     SocialConnection,
     TrackedLink,
@@ -145,7 +144,9 @@ def member_availability_for_sharing(
     return member_availability(membership), rules.quiet_hours_start, rules.quiet_hours_end
 
 
-def best_time_for(*, membership: Membership, network: str, rules: AdvocacySettings, now: datetime) -> guardrails.BestTime:
+def best_time_for(
+    *, membership: Membership, network: str, rules: AdvocacySettings, now: datetime
+) -> guardrails.BestTime:
     """The suggested moment from the member's own past results on that network."""
     history = [
         (posted_at, float(clicks or 0))
@@ -202,7 +203,11 @@ def connection_health(*, organization: Organization, now: datetime | None = None
             result.append(HealthRow(connection, "needs_reconnect", connection.status_reason or "Revoked or refused."))
         elif connection.token_expires_at and connection.token_expires_at <= now:
             result.append(HealthRow(connection, "expired", "The token has expired."))
-        elif connection.token_expires_at and connection.token_expires_at <= soon and not connection.refresh_token_encrypted:
+        elif (
+            connection.token_expires_at
+            and connection.token_expires_at <= soon
+            and not connection.refresh_token_encrypted
+        ):
             days = max((connection.token_expires_at - now).days, 0)
             result.append(HealthRow(connection, "expiring", f"Expires in {days} day{'s' if days != 1 else ''}."))
         elif connection.paused_until and connection.paused_until > now:
@@ -227,5 +232,3 @@ def mix_for(*, membership: Membership, now: datetime | None = None) -> guardrail
     brand, personal = member_mix(membership, now)
     rules = advocacy_settings_get(organization=membership.organization)
     return guardrails.content_mix(brand=brand, personal=personal, threshold_percent=rules.brand_mix_percent)
-
-

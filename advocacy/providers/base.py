@@ -311,5 +311,9 @@ def json_or_empty(response: requests.Response) -> dict[str, Any]:
 def server_error(response: requests.Response, *, ambiguous: bool) -> ProviderError:
     """What a 5xx means: the post may exist when it answered a create."""
     if ambiguous:
-        return AmbiguousOutcome(f"The network answered {response.status_code} after the post was sent.", status=response.status_code)
-    return Transient(f"The network is having trouble ({response.status_code}). Chorus will try again.", status=response.status_code)
+        return AmbiguousOutcome(
+            f"The network answered {response.status_code} after the post was sent.", status=response.status_code
+        )
+    return Transient(
+        f"The network is having trouble ({response.status_code}). Chorus will try again.", status=response.status_code
+    )

@@ -27,7 +27,7 @@ from accounts.models.audit import AuditAction
 from accounts.models.notifications import NotificationKind
 from accounts.services.audit import audit_record
 from accounts.services.notifications import notify
-from advocacy.models import ConnectionStatus, OPEN_STATES, ProviderApp, Share, ShareState, SocialConnection
+from advocacy.models import OPEN_STATES, ConnectionStatus, ProviderApp, Share, ShareState, SocialConnection
 from advocacy.providers.base import (
     AuthorizationRequest,
     Identity,
@@ -200,7 +200,9 @@ def instance_url_normalise(raw: str) -> str:
         raise ValidationError({"instance": "Enter just the server's address, for example mastodon.social."})
     allow = frozenset(settings.ADVOCACY_INSTANCE_ALLOW_HOSTS)
     try:
-        target = vet_url(f"{parts.scheme}://{parts.netloc}/", FetchPolicy(schemes=frozenset({"https", "http"}), allow_hosts=allow))
+        target = vet_url(
+            f"{parts.scheme}://{parts.netloc}/", FetchPolicy(schemes=frozenset({"https", "http"}), allow_hosts=allow)
+        )
     except FetchError as error:
         raise ValidationError({"instance": str(error)}) from error
     if target.scheme != "https" and not target.allow_listed:
@@ -282,7 +284,9 @@ def connection_complete(
         identity = provider.get_identity(token)
     except ProviderError as error:
         raise ConnectError(error.message or "The network refused the connection. Try again.") from error
-    return _connection_save(membership=membership, network=network, instance_url=instance_url, token=token, identity=identity)
+    return _connection_save(
+        membership=membership, network=network, instance_url=instance_url, token=token, identity=identity
+    )
 
 
 def connection_connect_bluesky(*, membership: Membership, identifier: str, app_password: str) -> SocialConnection:
@@ -418,7 +422,9 @@ def connections_refresh_due(*, organization: Organization, now: datetime | None 
             if connection.token_expires_at and connection.token_expires_at > now + PROACTIVE_REFRESH:
                 continue
             try:
-                connection_fresh_token(connection=connection, rejected_access_token=_current_access(connection), now=now)
+                connection_fresh_token(
+                    connection=connection, rejected_access_token=_current_access(connection), now=now
+                )
                 refreshed += 1
             except ReauthRequired:
                 flagged += 1
@@ -428,9 +434,8 @@ def connections_refresh_due(*, organization: Organization, now: datetime | None 
         if connection.token_expires_at and connection.token_expires_at <= now:
             if connection_mark_needs_reconnect(connection=connection, reason=_expired_message(connection), now=now):
                 flagged += 1
-        elif connection.expiry_warned_at is None:
-            if _warn_expiring(connection, now):
-                warned += 1
+        elif connection.expiry_warned_at is None and _warn_expiring(connection, now):
+            warned += 1
     return RefreshReport(refreshed=refreshed, flagged=flagged, warned=warned, failed=failed)
 
 
@@ -442,7 +447,9 @@ def _current_access(connection: SocialConnection) -> str:
 
 @transaction.atomic
 def _warn_expiring(connection: SocialConnection, now: datetime) -> bool:
-    if not SocialConnection.objects.filter(pk=connection.pk, expiry_warned_at__isnull=True).update(expiry_warned_at=now):
+    if not SocialConnection.objects.filter(pk=connection.pk, expiry_warned_at__isnull=True).update(
+        expiry_warned_at=now
+    ):
         return False
     membership = connection.membership
     expires = timezone.localtime(connection.token_expires_at).strftime("%-d %B")

@@ -140,9 +140,11 @@ def share_post(*, share_id: int, now: datetime | None = None) -> PostOutcome:
     if share.next_attempt_at and share.next_attempt_at > now:
         return PostOutcome("skipped", "not due yet")
     lease = now + timedelta(seconds=settings.SHARE_LEASE_SECONDS)
-    claimed = Share.objects.filter(pk=share.pk, state=previous).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    ).update(state=ShareState.POSTING, attempts=share.attempts + 1, lease_until=lease, updated_at=now)
+    claimed = (
+        Share.objects.filter(pk=share.pk, state=previous)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(state=ShareState.POSTING, attempts=share.attempts + 1, lease_until=lease, updated_at=now)
+    )
     if not claimed:
         return PostOutcome("skipped", "claimed elsewhere")
     share.state, share.attempts, share.lease_until = ShareState.POSTING, share.attempts + 1, lease
@@ -190,7 +192,9 @@ def _deliver(share: Share, *, reconcile_first: bool, now: datetime) -> PostOutco
     try:
         token = connection_fresh_token(connection=connection, now=now)
         if reconcile_first:
-            found = provider.reconcile(token, who, request, idempotency_key=key, sent_after=share.sent_at or share.created_at)
+            found = provider.reconcile(
+                token, who, request, idempotency_key=key, sent_after=share.sent_at or share.created_at
+            )
             _log(share, "reconcile", "found" if found else "not found")
             if found is not None:
                 return _posted(share, found, now)
@@ -378,7 +382,9 @@ def shares_dispatch_due(*, now: datetime | None = None, limit: int = 2000) -> in
     with scopes_disabled():  # the dispatcher serves every organisation; each task re-enters its scope
         dispatch_sources, dispatch_target = SHARE_TRANSITIONS["dispatch"]
         due_scheduled = list(
-            Share.objects.filter(state__in=dispatch_sources, scheduled_for__lte=now).values_list("pk", flat=True)[:limit]
+            Share.objects.filter(state__in=dispatch_sources, scheduled_for__lte=now).values_list("pk", flat=True)[
+                :limit
+            ]
         )
         if due_scheduled:
             Share.objects.filter(pk__in=due_scheduled, state__in=dispatch_sources).update(

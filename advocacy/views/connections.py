@@ -182,4 +182,3 @@ class ConnectionHealthView(OrganizationViewMixin, View):
             "advocacy/connection_health.html",
             {"rows": rows, "counts": counts, "total": sum(counts.values())},
         )
-

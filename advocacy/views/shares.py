@@ -68,7 +68,9 @@ class ComposeView(MemberTimeMixin, View):
         form.connections = connections  # type: ignore[attr-defined]
         return form
 
-    def _render(self, request: HttpRequest, item: ContentItem | None, form: ComposeForm, status: int = 200) -> HttpResponse:
+    def _render(
+        self, request: HttpRequest, item: ContentItem | None, form: ComposeForm, status: int = 200
+    ) -> HttpResponse:
         captions = list(item.captions.all()) if item is not None else []
         rules = services.advocacy_settings_get(organization=self.organization)
         networks = sorted({c.network for c in form.connections})  # type: ignore[attr-defined]
@@ -82,7 +84,9 @@ class ComposeView(MemberTimeMixin, View):
             "best_times": best,
             "check_url": reverse("advocacy:compose_check", kwargs={"org_slug": self.organization.slug}),
             "connections_url": reverse("advocacy:connection_list", kwargs={"org_slug": self.organization.slug}),
-            "checks": _checks_context(self.membership, item, form.data.get("text", "") if form.is_bound else "", form.connections),  # type: ignore[attr-defined]
+            "checks": _checks_context(
+                self.membership, item, form.data.get("text", "") if form.is_bound else "", form.connections
+            ),  # type: ignore[attr-defined]
         }
         return render(request, "advocacy/compose.html", context, status=status)
 
@@ -101,7 +105,11 @@ class ComposeView(MemberTimeMixin, View):
         connections = _chosen_connections(self.membership, form.cleaned_data["accounts"])
         caption = None
         if item is not None and form.cleaned_data.get("caption"):
-            caption = Caption.objects.filter(item=item, public_id=form.cleaned_data["caption"]).first() if _is_uuid(form.cleaned_data["caption"]) else None
+            caption = (
+                Caption.objects.filter(item=item, public_id=form.cleaned_data["caption"]).first()
+                if _is_uuid(form.cleaned_data["caption"])
+                else None
+            )
         best = None
         if form.cleaned_data["when"] == "best" and connections:
             rules = services.advocacy_settings_get(organization=self.organization)
@@ -148,7 +156,9 @@ def _checks_context(
     counters = []
     for network in sorted({c.network for c in connections}):
         try:
-            body = services.compose_body(organization=membership.organization, network=network, text=text, link=placeholder)
+            body = services.compose_body(
+                organization=membership.organization, network=network, text=text, link=placeholder
+            )
         except ValidationError:
             words = text.strip()
             body = f"{words}\n\n{placeholder}" if placeholder and words else words
@@ -194,7 +204,13 @@ class ShareListView(MemberTimeMixin, View):
             "state": state,
             "stats": selectors.member_stats(membership=self.membership),
             "mix": selectors.mix_for(membership=self.membership),
-            "filters": [("", "All"), ("open", "In progress"), ("scheduled", "Scheduled"), ("posted", "Posted"), ("problems", "Needs you")],
+            "filters": [
+                ("", "All"),
+                ("open", "In progress"),
+                ("scheduled", "Scheduled"),
+                ("posted", "Posted"),
+                ("problems", "Needs you"),
+            ],
             "personal_url": reverse("advocacy:compose_personal", kwargs={"org_slug": org_slug}),
             "sandbox_url": reverse("sandbox:timeline"),
         }

@@ -23,12 +23,15 @@ Fault kinds:
     status             answer `status` with `body` and `headers` instead of handling
     drop               close the connection without handling (the request never happened)
     drop_after_commit  handle the request (the post is created), then reset the connection
+    delay_after_commit handle the request, then wait `seconds` before answering (a worker
+                       killed meanwhile dies after the network accepted the post)
     rate_limit         answer the network's own 429 (the subclass's `rate_limited_response`)
 Each fault applies to the next `times` matching requests (default 1; 0 = until reset).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -193,7 +196,7 @@ class FakeNetwork:
         headers: dict[str, str] | None = None,
         seconds: float = 0.0,
     ) -> None:
-        if kind not in {"latency", "status", "drop", "drop_after_commit", "rate_limit"}:
+        if kind not in {"latency", "status", "drop", "drop_after_commit", "delay_after_commit", "rate_limit"}:
             raise ValueError(f"unknown fault kind {kind!r}")
         with self.lock:
             self._faults.append(
@@ -234,7 +237,9 @@ class FakeNetwork:
         pattern = re.compile(path_pattern)
         with self.lock:
             return sum(
-                1 for line in self.requests if line.split(" ", 1)[0] == method.upper() and pattern.fullmatch(line.split(" ", 1)[1])
+                1
+                for line in self.requests
+                if line.split(" ", 1)[0] == method.upper() and pattern.fullmatch(line.split(" ", 1)[1])
             )
 
     # Dispatch ------------------------------------------------------------------------
@@ -311,7 +316,7 @@ def _handler_for(network: FakeNetwork) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def _dispatch(self) -> None:
@@ -326,6 +331,8 @@ def _handler_for(network: FakeNetwork) -> type[BaseHTTPRequestHandler]:
                 body=body,
             )
             response, fault = network.handle(request)
+            if fault is not None and fault.kind == "delay_after_commit":
+                time.sleep(fault.seconds)
             if response is None or (fault is not None and fault.kind == "drop_after_commit"):
                 self._reset_connection()
                 return
@@ -342,10 +349,8 @@ def _handler_for(network: FakeNetwork) -> type[BaseHTTPRequestHandler]:
             # SO_LINGER 0: close with a TCP reset, as a crashed proxy or a dropped link does.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
 
