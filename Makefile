@@ -33,6 +33,7 @@ run: $(VENV)/.deps
 	@mkdir -p var/celery/queue var/celery/processed
 	@$(DEV_ENV) $(PY) manage.py migrate --noinput -v 0
 	@$(DEV_ENV) $(PY) manage.py seed_demo
+	@$(DEV_ENV) $(PY) manage.py seed_demo_content
 	@echo ""
 	@echo "  Chorus is starting at http://$(HOST):$(PORT)/  (worker and beat run alongside; Ctrl-C stops all)"
 	@echo ""

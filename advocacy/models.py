@@ -270,7 +270,9 @@ class ShareFingerprint(TenantModel):
     share = models.OneToOneField(Share, on_delete=models.CASCADE, related_name="fingerprint")
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
-    signature = models.JSONField()
+    # 128 unsigned 64-bit slots, packed (advocacy.services.shares): decoding thousands of
+    # them for one composer check is ten times faster than JSON.
+    signature = models.BinaryField()
 
     class Meta:
         indexes = [models.Index(fields=["organization", "item"], name="advocacy_fingerprint_item")]

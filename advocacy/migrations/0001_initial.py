@@ -190,7 +190,7 @@ class Migration(migrations.Migration):
             name='ShareFingerprint',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signature', models.JSONField()),
+                ('signature', models.BinaryField()),
                 ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='content.contentitem')),
                 ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.membership')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),

@@ -108,6 +108,10 @@ def connection_fresh_token(
     since. Raises ReauthRequired (after flagging the connection) when only the person can
     fix it, and the adapter's Transient/RateLimited errors when the network is down."""
     now = now or timezone.now()
+    if not rejected_access_token and connection.status == ConnectionStatus.ACTIVE:
+        token = connection_token(connection)
+        if not token.expires_within(REFRESH_MARGIN, now=now):
+            return token  # the common case needs no lock: nothing is written
     try:
         with transaction.atomic():
             # The lock serialises refreshes: a second worker waits here, then sees the

@@ -30,7 +30,15 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tenancy import scopes_disabled
-from advocacy.models import SHARE_TRANSITIONS, ProviderPause, Share, ShareAttempt, ShareState, SocialConnection
+from advocacy.models import (
+    SHARE_TRANSITIONS,
+    ProviderPause,
+    Share,
+    ShareAttempt,
+    ShareState,
+    SocialConnection,
+    TrackedLink,
+)
 from advocacy.providers.base import (
     AmbiguousOutcome,
     AuthExpired,
@@ -243,12 +251,15 @@ def _deliver(share: Share, *, reconcile_first: bool, now: datetime) -> PostOutco
 
 def share_request(share: Share) -> ShareRequest:
     item = share.item
-    link = getattr(share, "tracked_link", None)
-    from advocacy.services.links import short_url
+    link_url = None
+    link = TrackedLink.objects.filter(share=share).first()
+    if link is not None:
+        from advocacy.services.links import short_url
 
+        link_url = short_url(link)
     return ShareRequest(
         text=share.body,
-        link_url=short_url(link) if link is not None else None,
+        link_url=link_url,
         link_title=(item.preview_title or item.title) if item is not None else None,
         link_description=(item.preview_description or "")[:300] if item is not None else None,
         created_at=share.created_at,
@@ -285,7 +296,8 @@ def _posted(share: Share, result: PublishResult, now: datetime) -> PostOutcome:
             last_error="",
             error_action="",
         )
-    SocialConnection.objects.filter(pk=share.connection_id).update(paused_until=None)
+    if share.connection.paused_until is not None:
+        SocialConnection.objects.filter(pk=share.connection_id).update(paused_until=None)
     return PostOutcome(ShareState.POSTED, result.external_id)
 
 

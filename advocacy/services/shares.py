@@ -5,6 +5,7 @@ account with its own tracked link, sent to the workers after the commit."""
 from __future__ import annotations
 
 import uuid
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,13 +141,23 @@ def member_mix(membership: Membership, now: datetime) -> tuple[int, int]:
     return brand, len(kinds) - brand
 
 
+def pack_signature(signature: Sequence[int]) -> bytes:
+    return array("Q", signature).tobytes()
+
+
+def unpack_signature(packed: bytes | memoryview) -> tuple[int, ...]:
+    slots = array("Q")
+    slots.frombytes(bytes(packed))
+    return tuple(slots)
+
+
 def colleague_signatures(*, item: ContentItem, membership: Membership) -> list[tuple[str, tuple[int, ...]]]:
     rows = (
         ShareFingerprint.objects.filter(organization=item.organization, item=item)
         .exclude(membership=membership)
         .values_list("share__public_id", "signature")
     )
-    return [(str(key), tuple(signature)) for key, signature in rows]
+    return [(str(key), unpack_signature(signature)) for key, signature in rows]
 
 
 def share_preflight(
@@ -266,7 +277,7 @@ def shares_create(
     due = scheduled_for is None or scheduled_for <= now
     batch = uuid.uuid4()
     ignore = disclosure_tags(organization)
-    signature = list(originality.signature(text, ignore=ignore)) if item is not None else None
+    signature = pack_signature(originality.signature(text, ignore=ignore)) if item is not None else None
     shares = []
     for connection in connections:
         share = Share(

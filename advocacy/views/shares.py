@@ -116,6 +116,9 @@ class ComposeView(MemberTimeMixin, View):
             best = selectors.best_time_for(
                 membership=self.membership, network=connections[0].network, rules=rules, now=timezone.now()
             ).at
+            if best is None:
+                form.add_error("when", "There is no allowed time to suggest this week: pick a time or share now.")
+                return self._render(request, item, form, status=400)
         try:
             shares = services.shares_create(
                 membership=self.membership,
