@@ -7,6 +7,7 @@ local-memory cache, console email). Production sets DEBUG=false and real values;
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +264,10 @@ INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14)
 CONTENT_FETCH_ALLOW_HOSTS: list[str] = []
 
 # Social networks ---------------------------------------------------------------
+if DEBUG:
+    # requests-oauthlib refuses plain-http OAuth; development serves the Sandbox and the
+    # tests' fake networks over http on loopback. Production (DEBUG off) keeps the refusal.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 # One app registration per network for the whole installation (Mastodon registers one
 # per instance at connect time). Base URLs are settings so the tests can point the
 # real adapters at loopback fakes; nothing else ever changes them.

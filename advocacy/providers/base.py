@@ -5,7 +5,8 @@ Framework-free: adapters take their configuration (`ProviderConfig`) and tokens
 (`TokenBundle`) as plain values, speak HTTP with `requests`, and translate every
 answer into a value or one of the typed errors below. The posting pipeline
 (`advocacy.services.posting`) decides what to do with each error; adapters never
-retry, sleep or store anything.
+retry or store anything (the one wait they may do is polling a network that processes
+an upload before it can be used, as Mastodon does).
 
 The error that matters most is `AmbiguousOutcome`: the create request may have reached
 the network (a read timeout, a reset connection, a 5xx after the body was sent), so
@@ -295,8 +296,15 @@ class HttpClient:
 def _before_sending(error: requests.exceptions.ConnectionError) -> bool:
     """Whether a connection error certainly happened before any byte was sent."""
     text = repr(error).lower()
-    markers = ("connection refused", "name or service not known", "nodename nor servname", "failed to resolve")
-    markers += ("newconnectionerror", "temporary failure in name resolution", "no route to host")
+    markers = (
+        "connection refused",
+        "name or service not known",
+        "nodename nor servname",
+        "failed to resolve",
+        "newconnectionerror",
+        "temporary failure in name resolution",
+        "no route to host",
+    )
     return any(marker in text for marker in markers)
 
 

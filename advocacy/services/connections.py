@@ -265,7 +265,11 @@ def connection_start(*, membership: Membership, network: str, instance_url: str 
         )
     else:
         provider = provider_for(network)
-    return ConnectStart(authorization=provider.authorization_url(), network=network, instance_url=instance_url)
+    try:
+        authorization = provider.authorization_url()
+    except ProviderError as error:
+        raise ConnectError(error.message or "The network could not be reached. Try again in a minute.") from error
+    return ConnectStart(authorization=authorization, network=network, instance_url=instance_url)
 
 
 def connection_complete(

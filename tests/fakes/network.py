@@ -4,7 +4,7 @@ test-only control API. Each network's fake (`linkedin.py`, `x.py`, `mastodon.py`
 `bluesky.py`) subclasses `FakeNetwork` and registers its routes.
 
     with FakeX() as x:                      # listens on a free loopback port
-        config = x.config()                 # a ProviderConfig pointing at it
+        config = x.config()                 # each fake's ProviderConfig pointing at it
         x.fault("POST", "/2/tweets", kind="drop_after_commit")
         … run the adapter or the worker …
         assert len(x.posts_of("user-1")) == 1
@@ -315,6 +315,7 @@ class FakeNetwork:
 def _handler_for(network: FakeNetwork) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real APIs
+        disable_nagle_algorithm = True  # small answers go out at once, not after a 40 ms delayed ACK
 
         def log_message(self, format: str, *args: object) -> None:
             pass
