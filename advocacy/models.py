@@ -229,8 +229,9 @@ class Share(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "batch_id", "connection"], name="advocacy_share_per_account"
             ),
+            # Per account: status ids are only unique within one Mastodon instance.
             models.UniqueConstraint(
-                fields=["organization", "network", "external_id"],
+                fields=["organization", "connection", "external_id"],
                 condition=~Q(external_id=""),
                 name="advocacy_share_external_id",
             ),

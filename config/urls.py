@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from accounts import api_urls as accounts_api
 from accounts.views import core
 from advocacy import api_urls as advocacy_api
+from advocacy.views.connections import oauth_callback
 from analytics import api_urls as analytics_api
 from content import api_urls as content_api
 
 organization_patterns = [
     path("", include("accounts.urls")),
     path("", include("content.urls")),
+    path("", include("advocacy.urls")),
     path("", include("analytics.urls")),
 ]
 api_patterns = accounts_api.urlpatterns + content_api.urlpatterns + advocacy_api.urlpatterns + analytics_api.urlpatterns
@@ -26,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("scim/v2/", include("accounts.scim.urls")),
     path("sandbox/", include("sandbox.urls")),
+    path("connections/callback/<str:network>/", oauth_callback, name="advocacy_oauth_callback"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path("django-admin/", admin.site.urls),

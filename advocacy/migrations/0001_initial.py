@@ -242,7 +242,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='share',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('organization', 'network', 'external_id'), name='advocacy_share_external_id'),
+            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('organization', 'connection', 'external_id'), name='advocacy_share_external_id'),
         ),
         migrations.AddIndex(
             model_name='trackedlink',

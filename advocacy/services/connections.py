@@ -88,14 +88,20 @@ def _store_token(connection: SocialConnection, token: TokenBundle) -> None:
     connection.token_extra = {key: str(value) for key, value in token.extra.items()}
 
 
+# Mastodon client registrations by (organisation, instance): a row is written once and
+# never changed, so each worker process reads it once.
+_mastodon_clients: dict[tuple[int, str], tuple[str, str]] = {}
+
+
 def provider_for_connection(connection: SocialConnection) -> SocialProvider:
     if connection.network == Network.MASTODON:
-        app = ProviderApp.objects.get(network=Network.MASTODON, instance_url=connection.instance_url)
+        key = (connection.organization_id, connection.instance_url)
+        if key not in _mastodon_clients:
+            app = ProviderApp.objects.get(network=Network.MASTODON, instance_url=connection.instance_url)
+            _mastodon_clients[key] = (app.client_id, crypto.decrypt(app.client_secret_encrypted))
+        client_id, client_secret = _mastodon_clients[key]
         return provider_for(
-            Network.MASTODON,
-            instance_url=connection.instance_url,
-            client_id=app.client_id,
-            client_secret=crypto.decrypt(app.client_secret_encrypted),
+            Network.MASTODON, instance_url=connection.instance_url, client_id=client_id, client_secret=client_secret
         )
     return provider_for(connection.network, instance_url=connection.instance_url)
 

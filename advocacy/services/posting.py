@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -138,7 +139,11 @@ class PostOutcome:
 def share_post(*, share_id: int, now: datetime | None = None) -> PostOutcome:
     """Claim the share and deliver it; the task body. Safe to call any number of times."""
     now = now or timezone.now()
-    share = Share.objects.select_related("connection__membership__organization", "item").filter(pk=share_id).first()
+    share = (
+        Share.objects.select_related("connection__membership__organization", "item", "tracked_link")
+        .filter(pk=share_id)
+        .first()
+    )
     if share is None:
         return PostOutcome("missing")
     previous = share.state
@@ -148,16 +153,20 @@ def share_post(*, share_id: int, now: datetime | None = None) -> PostOutcome:
     if share.next_attempt_at and share.next_attempt_at > now:
         return PostOutcome("skipped", "not due yet")
     lease = now + timedelta(seconds=settings.SHARE_LEASE_SECONDS)
+    sent_before = share.sent_at
+    # The claim also stamps `sent_at`, committed before any HTTP call: if this worker dies
+    # from here on, the share may have reached the network and is reconciled, never
+    # blindly reposted. (A stamp on an attempt that then sends nothing costs one lookup.)
     claimed = (
         Share.objects.filter(pk=share.pk, state=previous)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(state=ShareState.POSTING, attempts=share.attempts + 1, lease_until=lease, updated_at=now)
+        .update(state=ShareState.POSTING, attempts=share.attempts + 1, lease_until=lease, sent_at=now, updated_at=now)
     )
     if not claimed:
         return PostOutcome("skipped", "claimed elsewhere")
-    share.state, share.attempts, share.lease_until = ShareState.POSTING, share.attempts + 1, lease
+    share.state, share.attempts, share.lease_until, share.sent_at = ShareState.POSTING, share.attempts + 1, lease, now
     try:
-        return _deliver(share, reconcile_first=previous == ShareState.NEEDS_RECONCILE, now=now)
+        return _deliver(share, reconcile_first=previous == ShareState.NEEDS_RECONCILE, sent_before=sent_before, now=now)
     except Exception as error:
         # An unexpected failure must not leave the share "posting" until the sweeper: say
         # what happened and let the back-off decide (a bug loops at most SHARE_MAX_ATTEMPTS times).
@@ -165,23 +174,39 @@ def share_post(*, share_id: int, now: datetime | None = None) -> PostOutcome:
         return _retry_or_fail(share, now, f"Unexpected error: {type(error).__name__}", ambiguous=True)
 
 
-def _pause_for(share: Share, now: datetime) -> datetime | None:
-    connection = share.connection
-    pauses = [connection.paused_until] if connection.paused_until and connection.paused_until > now else []
+# App-wide pauses, read at most every APP_PAUSE_CACHE_SECONDS per process: every share
+# would otherwise pay a query for a breaker that is almost always open. A pause another
+# worker recorded is seen within that time (a few more requests may meet the same 429).
+APP_PAUSE_CACHE_SECONDS = 2.0
+_app_pauses: dict[tuple[str, str], tuple[float, datetime | None]] = {}
+
+
+def _app_pause(network: str, instance_url: str, now: datetime) -> datetime | None:
+    key = (network, instance_url)
+    cached = _app_pauses.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     with scopes_disabled():  # ProviderPause is global: one network app serves every organisation
-        app_pause = (
-            ProviderPause.objects.filter(network=share.network, instance_url__in=("", connection.instance_url))
-            .filter(paused_until__gt=now)
+        until = (
+            ProviderPause.objects.filter(network=network, instance_url__in=("", instance_url))
             .order_by("-paused_until")
             .values_list("paused_until", flat=True)
             .first()
         )
-    if app_pause:
+    _app_pauses[key] = (time.monotonic() + APP_PAUSE_CACHE_SECONDS, until)
+    return until
+
+
+def _pause_for(share: Share, now: datetime) -> datetime | None:
+    connection = share.connection
+    pauses = [connection.paused_until] if connection.paused_until and connection.paused_until > now else []
+    app_pause = _app_pause(share.network, connection.instance_url, now)
+    if app_pause and app_pause > now:
         pauses.append(app_pause)
     return max(pauses) if pauses else None
 
 
-def _deliver(share: Share, *, reconcile_first: bool, now: datetime) -> PostOutcome:
+def _deliver(share: Share, *, reconcile_first: bool, sent_before: datetime | None, now: datetime) -> PostOutcome:
     paused = _pause_for(share, now)
     if paused is not None:
         # Nothing was sent: give the attempt back and wait for the network's reset.
@@ -201,13 +226,12 @@ def _deliver(share: Share, *, reconcile_first: bool, now: datetime) -> PostOutco
         token = connection_fresh_token(connection=connection, now=now)
         if reconcile_first:
             found = provider.reconcile(
-                token, who, request, idempotency_key=key, sent_after=share.sent_at or share.created_at
+                token, who, request, idempotency_key=key, sent_after=sent_before or share.created_at
             )
             _log(share, "reconcile", "found" if found else "not found")
             if found is not None:
                 return _posted(share, found, now)
         while True:
-            _mark_sent(share, now)
             try:
                 result = provider.publish(token, who, request, idempotency_key=key)
             except AuthExpired:
@@ -252,7 +276,10 @@ def _deliver(share: Share, *, reconcile_first: bool, now: datetime) -> PostOutco
 def share_request(share: Share) -> ShareRequest:
     item = share.item
     link_url = None
-    link = TrackedLink.objects.filter(share=share).first()
+    try:
+        link: TrackedLink | None = share.tracked_link
+    except TrackedLink.DoesNotExist:
+        link = None
     if link is not None:
         from advocacy.services.links import short_url
 
@@ -264,13 +291,6 @@ def share_request(share: Share) -> ShareRequest:
         link_description=(item.preview_description or "")[:300] if item is not None else None,
         created_at=share.created_at,
     )
-
-
-def _mark_sent(share: Share, now: datetime) -> None:
-    # Committed before the call (autocommit): if the worker dies during the call, the
-    # sweeper knows this share may have reached the network.
-    Share.objects.filter(pk=share.pk, state=ShareState.POSTING).update(sent_at=now)
-    share.sent_at = now
 
 
 def _posted(share: Share, result: PublishResult, now: datetime) -> PostOutcome:
@@ -327,11 +347,13 @@ def _rate_limited(share: Share, error: RateLimited, now: datetime) -> PostOutcom
     if error.scope == "app":
         # A cap on the whole network app: every account waits, not just this one.
         with scopes_disabled():  # ProviderPause is global: the app is shared by every organisation
+            instance_url = share.connection.instance_url if share.network == "mastodon" else ""
             ProviderPause.objects.update_or_create(
                 network=share.network,
-                instance_url=share.connection.instance_url if share.network == "mastodon" else "",
+                instance_url=instance_url,
                 defaults={"paused_until": error.retry_at, "reason": error.message[:300]},
             )
+        _app_pauses.pop((share.network, share.connection.instance_url), None)
     else:
         SocialConnection.objects.filter(pk=share.connection_id).update(paused_until=error.retry_at)
     # A rate limit is not the share's fault: it does not use up an attempt.

@@ -18,3 +18,13 @@ def fake_x(settings) -> Iterator[FakeX]:  # type: ignore[no-untyped-def]
         settings.X_AUTH_BASE = fake.base_url
         settings.X_API_BASE = fake.base_url
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def _forget_app_pauses() -> Iterator[None]:
+    # Each worker process caches app-wide pauses for a moment; tests share one process.
+    from advocacy.services import posting
+
+    posting._app_pauses.clear()
+    yield
+    posting._app_pauses.clear()
