@@ -5,18 +5,12 @@ one share all end with one post on the account."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from accounts.tenancy import scopes_disabled
@@ -24,10 +18,10 @@ from advocacy.models import Share, ShareState
 from advocacy.services import posting
 from config.celery import app as celery_app
 from tests.advocacy.support import queued_share, x_connection
+from tests.advocacy.workers import REDIS_URL, Workers, wait_for
 from tests.conftest import Tenant
 from tests.fakes.x import FakeX
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 LEASE_SECONDS = 3
 
 pytestmark = [
@@ -36,100 +30,24 @@ pytestmark = [
 ]
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("Worker processes need a database they can share with the tests (PostgreSQL).")
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
-
-
-class Workers:
-    """Starts `celery worker` processes against the test database and the fake X."""
-
-    def __init__(self, fake: FakeX, tmp_path: Path) -> None:
-        self.env = {
-            **os.environ,
-            "DEBUG": "true",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": REDIS_URL,
-            "CHORUS_VAR_DIR": str(tmp_path / "var"),
-            "X_CLIENT_ID": fake.client_id,
-            "X_CLIENT_SECRET": fake.client_secret,
-            "X_AUTH_BASE": fake.base_url,
-            "X_API_BASE": fake.base_url,
-            "SHARE_LEASE_SECONDS": str(LEASE_SECONDS),
-        }
-        self.processes: list[subprocess.Popen[str]] = []
-
-    def start(self, name: str, *, concurrency: int = 1) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "publish",
-                "--pool=prefork",
-                f"--concurrency={concurrency}",
-                "-l",
-                "info",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"{name}-{os.getpid()}@%h",
-            ],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # its own process group, so SIGKILL reaches the pool too
-        )
-        self.processes.append(process)
-        return process
-
-    def kill(self, process: subprocess.Popen[str]) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                output, _ = process.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                output, _ = process.communicate()
-            print((output or "")[-3000:])  # shown by pytest when the test fails
-
-
 @pytest.fixture
 def workers(fake_x: FakeX, tmp_path: Path) -> Iterator[Workers]:
     if celery_app.conf.broker_url != REDIS_URL:
         pytest.skip("CELERY_BROKER_URL must point at TEST_REDIS_URL (make test exports both).")
     celery_app.control.purge()
-    running = Workers(fake_x, tmp_path)
+    running = Workers(
+        tmp_path,
+        X_CLIENT_ID=fake_x.client_id,
+        X_CLIENT_SECRET=fake_x.client_secret,
+        X_AUTH_BASE=fake_x.base_url,
+        X_API_BASE=fake_x.base_url,
+        SHARE_LEASE_SECONDS=str(LEASE_SECONDS),
+    )
     try:
         yield running
     finally:
         running.stop()
         celery_app.control.purge()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 40.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def state_of(share: Share) -> str:
