@@ -19,11 +19,13 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.lib import crypto
 from accounts.models import Group, Invitation, Membership, Role, ScimToken, SsoConnection, Topic
 from accounts.models.notifications import Notification
 from accounts.models.onboarding import AccessRequest, PolicyVersion, QuizAttempt, QuizQuestion, TrainingModule
 from accounts.services.sso import SsoConnectionInput, sso_connection_save
 from accounts.tenancy import scopes_disabled
+from advocacy.models import Share, ShareState, SocialConnection
 from analytics.models import BrandPromise, PulseResponse
 from content.models import Caption, ContentImage, ContentItem, FeedSource, Suggestion
 from tests.conftest import Tenant
@@ -129,6 +131,45 @@ def notification_of(tenant: Tenant) -> Notification:
         )
 
 
+@dataclass(frozen=True)
+class AdvocacyObjects:
+    connection: SocialConnection
+    share: Share
+
+
+def advocacy_of(tenant: Tenant) -> AdvocacyObjects:
+    """A connected account of the tenant's employee with a failed share on it (the shared
+    fixture has neither), so cancel, retry and disconnect would each change something
+    if they reached it. Built once per organisation."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        connection = SocialConnection.objects.filter(organization=tenant.organization).first()
+        if connection is None:
+            name = tenant.organization.name
+            connection = SocialConnection.objects.create(
+                organization=tenant.organization,
+                membership=tenant.employee,
+                network="sandbox",
+                external_user_id=f"{tenant.organization.slug}-walk",
+                author_ref=f"{tenant.organization.slug}-walk",
+                handle=f"{name} social handle",
+                display_name=f"{name} social name",
+                access_token_encrypted=crypto.encrypt(f"{name} access token"),
+                refresh_token_encrypted=crypto.encrypt(f"{name} refresh token"),
+            )
+            Share.objects.create(
+                organization=tenant.organization,
+                membership=tenant.employee,
+                connection=connection,
+                network=connection.network,
+                item=tenant.item,
+                text=f"{name} share text",
+                body=f"{name} share text",
+                state=ShareState.FAILED,
+                last_error=f"{name} share error",
+            )
+        return AdvocacyObjects(connection=connection, share=Share.objects.get(connection=connection))
+
+
 # How to fill each URL keyword with organisation B's value.
 KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "org_slug": lambda b: b.organization.slug,
@@ -149,6 +190,8 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "connection_id": lambda b: sso_connection_of(b).public_id,
     "promise_id": lambda b: promise_of(b).public_id,
     "notification_id": lambda b: notification_of(b).public_id,
+    "account_id": lambda b: advocacy_of(b).connection.public_id,
+    "share_id": lambda b: advocacy_of(b).share.public_id,
 }
 
 # Routes that take parameters but address no tenant object, and why.
@@ -288,6 +331,16 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
             "notifications": sorted(
                 Notification.objects.filter(organization=org).values_list("public_id", "read_at", "delivered_at")
             ),
+            "social_connections": sorted(
+                SocialConnection.objects.filter(organization=org).values_list(
+                    "public_id", "status", "access_token_encrypted", "refresh_token_encrypted"
+                )
+            ),
+            "shares": sorted(
+                Share.objects.filter(organization=org).values_list(
+                    "public_id", "state", "attempts", "last_error", "scheduled_for"
+                )
+            ),
         }
 
 
@@ -311,7 +364,19 @@ def secrets_of(tenant: Tenant) -> list[str]:
         f"{tenant.organization.name} promise",
         f"{tenant.organization.name} pulse comment",
         f"{tenant.organization.name} notice",
+        f"{tenant.organization.name} social handle",
+        f"{tenant.organization.name} social name",
+        f"{tenant.organization.name} access token",
+        f"{tenant.organization.name} refresh token",
+        f"{tenant.organization.name} share text",
+        f"{tenant.organization.name} share error",
+        *_advocacy_token_ciphertexts(tenant),
     ]
+
+
+def _advocacy_token_ciphertexts(tenant: Tenant) -> list[str]:
+    connection = advocacy_of(tenant).connection
+    return [connection.access_token_encrypted, connection.refresh_token_encrypted]
 
 
 @pytest.mark.django_db
@@ -324,6 +389,7 @@ def test_members_of_a_cannot_reach_b(client: Client, tenant_a: Tenant, tenant_b:
     promise_of(tenant_b)
     sso_connection_of(tenant_b)
     notification_of(tenant_b)
+    advocacy_of(tenant_b)
     before = snapshot(tenant_b)
     leaks: list[str] = []
     for route in walked_routes():
