@@ -35,7 +35,7 @@ from advocacy.services import connections as connection_services
 from advocacy.services import shares as share_services
 from advocacy.services.links import short_url
 from content import selectors as content_selectors
-from content.lib.networks import Network, caption_check
+from content.lib.networks import Network
 from content.models import Caption, ContentItem
 
 ACCOUNT_ID = OpenApiParameter(
@@ -538,16 +538,9 @@ class ShareRetryAPI(OrganizationAPIView):
 
 
 def _counter(membership: Membership, network: str, text: str, link: str) -> dict[str, Any]:
-    """The post's length on `network` as it would be posted (words, link, disclosure),
-    also when it is too long or has a blocked phrase: that is when the count matters."""
-    try:
-        body = share_services.compose_body(organization=membership.organization, network=network, text=text, link=link)
-    except ValidationError:
-        words = text.strip()
-        body = share_services.disclosure_preview(
-            organization=membership.organization, text=f"{words}\n\n{link}" if link and words else (link or words)
-        )
-    check = caption_check(network, body)
+    _body, check = share_services.post_preview(
+        organization=membership.organization, network=network, text=text, link=link
+    )
     return {"network": network, "length": check.length, "max": check.limit, "ok": check.ok, "message": check.message}
 
 

@@ -30,6 +30,7 @@ from advocacy.models import (
 from advocacy.services.links import short_url, tracked_link_create
 from advocacy.services.posting import _move, enqueue
 from content.lib.compliance import with_disclosure
+from content.lib.networks import CaptionCheck, caption_check
 from content.models import Caption, ContentItem, Visibility
 from content.services import caption_validate, content_settings_get
 
@@ -81,6 +82,19 @@ def compose_body(*, organization: object, network: str, text: str, link: str) ->
     words = text.strip()
     with_link = f"{words}\n\n{link}" if link and words else (link or words)
     return caption_validate(organization=organization, network=network, text=with_link)  # type: ignore[arg-type]
+
+
+def post_preview(*, organization: object, network: str, text: str, link: str) -> tuple[str, CaptionCheck]:
+    """The post as it would be posted on `network`, and its length check, also when it
+    is too long or has a blocked phrase: that is when the count matters most."""
+    try:
+        body = compose_body(organization=organization, network=network, text=text, link=link)
+    except ValidationError:
+        words = text.strip()
+        body = disclosure_preview(
+            organization=organization, text=f"{words}\n\n{link}" if link and words else (link or words)
+        )
+    return body, caption_check(network, body)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from advocacy.models import ShareState, SocialConnection
 from advocacy.services import shares as services
 from advocacy.services.links import short_url
 from content import selectors as content_selectors
-from content.lib.networks import caption_check
 from content.models import Caption, ContentItem
 
 SHARES_PER_PAGE = 20
@@ -158,15 +157,10 @@ def _checks_context(
     placeholder = services.short_url_placeholder() if item is not None and item.url else ""
     counters = []
     for network in sorted({c.network for c in connections}):
-        try:
-            body = services.compose_body(
-                organization=membership.organization, network=network, text=text, link=placeholder
-            )
-        except ValidationError:
-            words = text.strip()
-            body = f"{words}\n\n{placeholder}" if placeholder and words else words
-            body = services.disclosure_preview(organization=membership.organization, text=body)
-        counters.append({"network": network, "check": caption_check(network, body), "body": body})
+        body, length = services.post_preview(
+            organization=membership.organization, network=network, text=text, link=placeholder
+        )
+        counters.append({"network": network, "check": length, "body": body})
     return {
         "check": check,
         "counters": counters,

@@ -53,7 +53,9 @@ ITEMS: list[tuple[str, str, str, str, dict[str, list[str]], str]] = [
         "Know someone great? Sharing the post brings in the best candidates.",
         "Careers",
         {
-            Network.LINKEDIN: ["My team is growing: Acme is hiring 40 engineers in Berlin. Happy to tell you what it is like."],
+            Network.LINKEDIN: [
+                "My team is growing: Acme is hiring 40 engineers in Berlin. Happy to tell you what it is like."
+            ],
             Network.X: ["We are hiring 40 engineers in Berlin. Come and build with us."],
         },
         Visibility.SHAREABLE,
@@ -63,7 +65,11 @@ ITEMS: list[tuple[str, str, str, str, dict[str, list[str]], str]] = [
         "https://acme.example/investors/q3",
         "Our NPS reached 62, the highest in our history.",
         "Product",
-        {Network.LINKEDIN: ["Customers rated us higher than ever this quarter. Thank you to every team that made it happen."]},
+        {
+            Network.LINKEDIN: [
+                "Customers rated us higher than ever this quarter. Thank you to every team that made it happen."
+            ]
+        },
         Visibility.SHAREABLE,
     ),
     (
@@ -122,6 +128,8 @@ class Command(BaseCommand):
                 ContentTopic.objects.create(organization=organization, item=item, topic=topic)
             for network, texts in captions.items():
                 for index, text in enumerate(texts):
-                    Caption.objects.create(organization=organization, item=item, network=network, text=text, position=index)
+                    Caption.objects.create(
+                        organization=organization, item=item, network=network, text=text, position=index
+                    )
             created += 1
         return created
