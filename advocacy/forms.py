@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from advocacy.models import AdvocacySettings
+from advocacy.models import AdvocacySettings, SocialConnection
 
 
 class MastodonConnectForm(forms.Form):
@@ -58,9 +58,12 @@ class ComposeForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
 
-    def __init__(self, *args: Any, account_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, connections: list[SocialConnection], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accounts"].choices = account_choices  # type: ignore[attr-defined]
+        self.connections = connections
+        self.fields["accounts"].choices = [  # type: ignore[attr-defined]
+            (str(c.public_id), f"{c.get_network_display()} · {c.handle or c.display_name}") for c in connections
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

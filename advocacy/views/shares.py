@@ -62,30 +62,27 @@ class ComposeView(MemberTimeMixin, View):
 
     def _form(self, data: Any = None, initial: dict[str, Any] | None = None) -> ComposeForm:
         connections = list(selectors.connections_of(membership=self.membership, usable_only=True))
-        choices = [(str(c.public_id), f"{c.get_network_display()} · {c.handle or c.display_name}") for c in connections]
-        form = ComposeForm(data, account_choices=choices, initial=initial)
-        form.connections = connections  # type: ignore[attr-defined]
-        return form
+        return ComposeForm(data, connections=connections, initial=initial)
 
     def _render(
         self, request: HttpRequest, item: ContentItem | None, form: ComposeForm, status: int = 200
     ) -> HttpResponse:
         captions = list(item.captions.all()) if item is not None else []
         rules = services.advocacy_settings_get(organization=self.organization)
-        networks = sorted({c.network for c in form.connections})  # type: ignore[attr-defined]
+        networks = sorted({c.network for c in form.connections})
         now = timezone.now()
         best = [selectors.best_time_for(membership=self.membership, network=n, rules=rules, now=now) for n in networks]
         context = {
             "item": item,
             "captions": captions,
             "form": form,
-            "connections": form.connections,  # type: ignore[attr-defined]
+            "connections": form.connections,
             "best_times": best,
             "check_url": reverse("advocacy:compose_check", kwargs={"org_slug": self.organization.slug}),
             "connections_url": reverse("advocacy:connection_list", kwargs={"org_slug": self.organization.slug}),
             "checks": _checks_context(
                 self.membership, item, form.data.get("text", "") if form.is_bound else "", form.connections
-            ),  # type: ignore[attr-defined]
+            ),
         }
         return render(request, "advocacy/compose.html", context, status=status)
 
