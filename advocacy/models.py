@@ -268,7 +268,7 @@ class ShareFingerprint(TenantModel):
     """The MinHash signature of a posted or queued caption, per item, so the composer can
     compare a new caption with every colleague's in one indexed read."""
 
-    share = models.OneToOneField(Share, on_delete=models.CASCADE, related_name="fingerprint")
+    share = models.OneToOneField(Share, on_delete=models.CASCADE, primary_key=True, related_name="fingerprint")
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     # 128 unsigned 64-bit slots, packed (advocacy.services.shares): decoding thousands of
@@ -284,7 +284,9 @@ class TrackedLink(TenantModel):
     redirect only ever goes to `target_url`, stored when the share was made."""
 
     code = models.CharField(max_length=16)
-    share = models.OneToOneField(Share, on_delete=models.CASCADE, related_name="tracked_link")
+    # The share is the key: one link per share, and no second unique column for Citus to
+    # distribute (codes are unique per organisation, and checked across all of them).
+    share = models.OneToOneField(Share, on_delete=models.CASCADE, primary_key=True, related_name="tracked_link")
     target_url = models.URLField(max_length=2500)
     created_at = models.DateTimeField(default=now, editable=False)
     # Totals flushed from the click counters (advocacy.services.links).

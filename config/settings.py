@@ -288,6 +288,9 @@ SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", default=True)
 SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", SITE_URL).rstrip("/")
 SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "chorus-sandbox")
 SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-development-secret" if DEBUG else "")
+SANDBOX_ACCESS_TOKEN_TTL = env_int("SANDBOX_ACCESS_TOKEN_TTL", 7200)  # seconds, like X's
+SANDBOX_POSTS_PER_WINDOW = env_int("SANDBOX_POSTS_PER_WINDOW", 30)  # posts per account per window
+SANDBOX_RATE_WINDOW = env_int("SANDBOX_RATE_WINDOW", 900)  # seconds
 # Test-only, like CONTENT_FETCH_ALLOW_HOSTS: Mastodon instances on loopback that the
 # connect flow may register with although they are not public https addresses.
 ADVOCACY_INSTANCE_ALLOW_HOSTS: list[str] = []

@@ -186,13 +186,12 @@ def _app_pause(network: str, instance_url: str, now: datetime) -> datetime | Non
     cached = _app_pauses.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    with scopes_disabled():  # ProviderPause is global: one network app serves every organisation
-        until = (
-            ProviderPause.objects.filter(network=network, instance_url__in=("", instance_url))
-            .order_by("-paused_until")
-            .values_list("paused_until", flat=True)
-            .first()
-        )
+    until = (
+        ProviderPause.objects.filter(network=network, instance_url__in=("", instance_url))
+        .order_by("-paused_until")
+        .values_list("paused_until", flat=True)
+        .first()
+    )
     _app_pauses[key] = (time.monotonic() + APP_PAUSE_CACHE_SECONDS, until)
     return until
 
@@ -346,13 +345,13 @@ def _rate_limited(share: Share, error: RateLimited, now: datetime) -> PostOutcom
     _log(share, "publish", f"rate limited ({error.scope})", retry_at.isoformat())
     if error.scope == "app":
         # A cap on the whole network app: every account waits, not just this one.
-        with scopes_disabled():  # ProviderPause is global: the app is shared by every organisation
-            instance_url = share.connection.instance_url if share.network == "mastodon" else ""
-            ProviderPause.objects.update_or_create(
-                network=share.network,
-                instance_url=instance_url,
-                defaults={"paused_until": error.retry_at, "reason": error.message[:300]},
-            )
+        # ProviderPause is global, not tenant-owned: the network app serves every organisation.
+        instance_url = share.connection.instance_url if share.network == "mastodon" else ""
+        ProviderPause.objects.update_or_create(
+            network=share.network,
+            instance_url=instance_url,
+            defaults={"paused_until": error.retry_at, "reason": error.message[:300]},
+        )
         _app_pauses.pop((share.network, share.connection.instance_url), None)
     else:
         SocialConnection.objects.filter(pk=share.connection_id).update(paused_until=error.retry_at)

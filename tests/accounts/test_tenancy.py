@@ -12,7 +12,8 @@ from accounts.tenancy import TenantModel, organization_scope
 
 TENANT_APPS = {"accounts", "content", "advocacy", "analytics"}
 # Global tables: the tenant itself, people (who may belong to several tenants) and
-# the beat-job leases (and Django's operator permissions on people). Everything else
+# the beat-job leases (and Django's operator permissions on people), and the circuit
+# breakers of the social-network apps, which every organisation shares. Everything else
 # in a tenant app belongs to one organisation.
 GLOBAL_MODELS = {
     "accounts.Organization",
@@ -20,6 +21,7 @@ GLOBAL_MODELS = {
     "accounts.User_groups",
     "accounts.User_user_permissions",
     "accounts.PeriodicJobLock",
+    "advocacy.ProviderPause",
 }
 
 

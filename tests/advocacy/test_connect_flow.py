@@ -195,3 +195,11 @@ def test_bluesky_connects_with_an_app_password_that_is_never_stored(
         stored = [str(value) for value in SocialConnection.objects.values_list().get(pk=connection.pk)]
     assert connection.external_user_id.startswith("did:")
     assert not any("abcd-efgh-ijkl-mnop" in value for value in stored)
+
+
+@pytest.mark.django_db
+def test_connecting_in_another_organisation_is_not_found(client_for, tenant_a: Tenant, tenant_b: Tenant) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(tenant_a.employee)
+    for network in ("sandbox", "mastodon", "bluesky", "x"):
+        assert client.post(f"/o/{tenant_b.organization.slug}/connections/connect/{network}/").status_code == 404
+    assert client.post("/o/acme/connections/connect/myspace/").status_code == 404
