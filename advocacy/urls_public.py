@@ -7,5 +7,5 @@ from advocacy.views_redirect import tracked_link_redirect
 
 urlpatterns: list[URLPattern] = [
     path("s/<str:code>", tracked_link_redirect, name="tracked_link"),
-    path("s/<str:code>/", tracked_link_redirect),
+    path("s/<str:code>/", tracked_link_redirect, name="tracked_link_slash"),
 ]

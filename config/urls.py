@@ -18,6 +18,8 @@ organization_patterns = [
 api_patterns = accounts_api.urlpatterns + content_api.urlpatterns + advocacy_api.urlpatterns + analytics_api.urlpatterns
 
 urlpatterns = [
+    # First: the tracked-link redirect is the busiest route, resolved before any other.
+    path("", include("advocacy.urls_public")),
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
     path("invitations/<str:token>/", core.invitation_accept, name="invitation_accept"),

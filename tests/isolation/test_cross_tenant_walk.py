@@ -201,6 +201,9 @@ EXEMPT_ROUTES: dict[str, str] = {
     "sandbox:account": "a Sandbox handle, not tenant data; owner-only (tests/sandbox/test_timeline.py)",
     "sandbox:post": "a Sandbox handle and post id, not tenant data; owner-only (tests/sandbox/test_timeline.py)",
     "sandbox:api_post": "bearer-token auth on the token's own posts (tests/sandbox/test_server.py)",
+    "tracked_link": "the public click redirect: the short code is the key and it only ever redirects to the "
+    "link's stored target (tests/advocacy/test_links.py)",
+    "tracked_link_slash": "the same redirect with a trailing slash",
     "advocacy:connect": "a network's name, not an object id; another organisation's slug answers 404 "
     "(tests/advocacy/test_connect_flow.py)",
     "advocacy_oauth_callback": "a network's name; the state in the caller's session is the credential "
