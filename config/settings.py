@@ -57,6 +57,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /s/<code>, the busiest path, needs nothing below (no session, user, CSRF, tenant):
+    # answered here, it keeps the HTTPS redirect and security headers and skips the rest.
+    "advocacy.views_redirect.ShortLinkMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -296,6 +299,8 @@ SANDBOX_RATE_WINDOW = env_int("SANDBOX_RATE_WINDOW", 900)  # seconds
 ADVOCACY_INSTANCE_ALLOW_HOSTS: list[str] = []
 # Tracked links: /s/<code> is served under this address.
 SHORT_LINK_BASE = env_str("SHORT_LINK_BASE", SITE_URL).rstrip("/")
+# Redis for the click counters; empty (the embedded mode) counts clicks in the database.
+CLICK_REDIS_URL = env_str("CLICK_REDIS_URL", REDIS_URL)
 # Posting: how long a claimed share may stay `posting` before the sweeper hands it to
 # reconcile (well above the adapters' timeouts), and how often a share is tried.
 SHARE_LEASE_SECONDS = env_int("SHARE_LEASE_SECONDS", 120)
