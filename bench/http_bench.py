@@ -8,6 +8,11 @@ framework's ceiling the page keeps. See bench/README.md.
 
     .venv/bin/python bench/http_bench.py --user employee1 --path /o/acme/
 
+With --rate, the page is also driven open-loop: requests are sent at a fixed arrival
+rate, whether or not earlier ones have been answered, and each latency is measured
+from the moment its request was due. That is the figure for "p95 at N requests/s";
+wrk's closed-loop latencies measure queueing at saturation instead.
+
 Everything listens on 127.0.0.1 only, every step has a time limit, and gunicorn
 is stopped at the end, also after an error or Ctrl-C.
 """
@@ -24,8 +29,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -72,6 +79,26 @@ class WrkResult:
         return self.bytes / self.requests if self.requests else 0.0
 
 
+@dataclass(frozen=True)
+class OpenLoopResult:
+    path: str
+    rate: float  # the arrival rate asked for
+    sent: int
+    duration_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    non_2xx_3xx: int
+    late_starts: int  # requests started more than LATE_START_MS after they were due
+    overdue: int  # requests not sent at all: due more than OPEN_LOOP_TIMEOUT_S ago, every sender busy
+
+    @property
+    def achieved_rate(self) -> float:
+        return self.sent / self.duration_s if self.duration_s else 0.0
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -114,6 +141,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also build the organisation 'loadtest' with seed_load (e.g. 20000:5000); "
         "then bench e.g. --path /o/loadtest/feed/ --user member1@loadtest.example",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="also drive --path open-loop at this many requests/s and report its latency (e.g. 300)",
+    )
+    parser.add_argument("--rate-duration", default="20s", help="length of the open-loop run (default: %(default)s)")
+    parser.add_argument(
+        "--rate-senders",
+        type=int,
+        default=64,
+        help="open-loop sender threads: enough to keep sending while the server queues (default: %(default)s)",
+    )
     parser.add_argument("--skip-setup", action="store_true", help="skip migrate, seed_demo and collectstatic")
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
@@ -124,8 +164,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.user = f"{args.user}@{DEMO_DOMAIN}"
     if not args.path.startswith("/"):
         parser.error("--path must start with /")
-    for name in ("duration", "warmup"):
-        seconds_of(getattr(args, name), name)
+    for name in ("duration", "warmup", "rate_duration"):
+        seconds_of(getattr(args, name), name.replace("_", "-"))
+    if args.rate is not None and not 0 < args.rate <= 5000:
+        parser.error("--rate must be between 0 and 5000 requests/s")
     return args
 
 
@@ -373,6 +415,151 @@ def run_wrk(
     )
 
 
+LATE_START_MS = 5.0
+OPEN_LOOP_TIMEOUT_S = 10
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def run_open_loop(
+    base_url: str, *, path: str, cookie: str | None, rate: float, duration_s: float, senders: int
+) -> OpenLoopResult:
+    """Send GET `path` at a fixed arrival rate for `duration_s`, each request on its own
+    connection (gunicorn's sync workers close every connection after one response), and
+    measure each latency from when the request was due, not from when it was sent: a
+    server that falls behind shows as latency, as it would to users, instead of slowing
+    the generator down (coordinated omission). Requests started late are counted: every
+    sender was waiting for a slow server, or the generator was short of CPU (then the
+    figures are partly the generator's). A request overdue by more than the timeout is
+    not sent but counted, so a saturated server ends the run on time."""
+    parts = urlsplit(base_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    total = max(1, int(rate * duration_s))
+    headers = {"Cookie": cookie} if cookie else {}
+    lock = threading.Lock()
+    next_index = 0
+    latencies: list[float] = []
+    counts = {"errors": 0, "non_2xx_3xx": 0, "late": 0, "overdue": 0}
+    start = time.perf_counter() + 0.2
+
+    def send() -> None:
+        nonlocal next_index
+        while True:
+            with lock:
+                index = next_index
+                next_index += 1
+            if index >= total:
+                return
+            due = start + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif -delay > OPEN_LOOP_TIMEOUT_S:
+                with lock:
+                    counts["overdue"] += 1
+                continue
+            late = -delay * 1000 > LATE_START_MS
+            connection = HTTPConnection(host, port, timeout=OPEN_LOOP_TIMEOUT_S)
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, HTTPException):
+                with lock:
+                    counts["errors"] += 1
+                continue
+            finally:
+                connection.close()
+            elapsed = time.perf_counter() - due
+            with lock:
+                latencies.append(elapsed)
+                counts["late"] += late
+                counts["non_2xx_3xx"] += not 200 <= status < 400
+
+    threads = [threading.Thread(target=send, daemon=True) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=duration_s + OPEN_LOOP_TIMEOUT_S + 30)
+    if any(thread.is_alive() for thread in threads):
+        raise BenchError(f"the open-loop run on {path} did not finish in time")
+    finished = time.perf_counter() - start
+    ordered = sorted(latencies)
+    return OpenLoopResult(
+        path=path,
+        rate=rate,
+        sent=len(ordered) + counts["errors"],
+        overdue=counts["overdue"],
+        duration_s=max(finished, duration_s),
+        p50_ms=_percentile(ordered, 0.50) * 1000,
+        p95_ms=_percentile(ordered, 0.95) * 1000,
+        p99_ms=_percentile(ordered, 0.99) * 1000,
+        max_ms=(ordered[-1] if ordered else 0.0) * 1000,
+        errors=counts["errors"],
+        non_2xx_3xx=counts["non_2xx_3xx"],
+        late_starts=counts["late"],
+    )
+
+
+def report_open_loop(results: list[OpenLoopResult]) -> list[dict[str, Any]]:
+    print()
+    print("open loop: a fixed arrival rate, latency from when each request was due; one connection per request")
+    print(f"{'path':<24} {'asked/s':>8} {'done/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'errors':>7} {'non-2xx':>8} {'late':>6}")  # fmt: skip
+    for r in results:
+        print(
+            f"{r.path:<24} {r.rate:8.0f} {r.achieved_rate:8.1f} {r.p50_ms:8.2f} {r.p95_ms:8.2f} {r.p99_ms:8.2f} "
+            f"{r.max_ms:8.1f} {r.errors:7d} {r.non_2xx_3xx:8d} {r.late_starts:6d}"
+        )
+        if r.overdue:
+            print(
+                f"WARNING: {r.path} did not keep up with {r.rate:g} requests/s: {r.overdue} requests were never "
+                f"sent, more than {OPEN_LOOP_TIMEOUT_S} s overdue; the latencies are of a saturated server."
+            )
+        elif r.late_starts > 0.01 * r.sent:
+            print(
+                f"WARNING: {r.late_starts} requests on {r.path} started more than {LATE_START_MS:g} ms late: "
+                "the server fell behind or the generator was short of CPU."
+            )
+    return [
+        {
+            "path": r.path,
+            "rate_asked": r.rate,
+            "rate_done": round(r.achieved_rate, 1),
+            "p50_ms": round(r.p50_ms, 2),
+            "p95_ms": round(r.p95_ms, 2),
+            "p99_ms": round(r.p99_ms, 2),
+            "max_ms": round(r.max_ms, 1),
+            "errors": r.errors,
+            "non_2xx_3xx": r.non_2xx_3xx,
+            "late_starts": r.late_starts,
+            "overdue_not_sent": r.overdue,
+        }
+        for r in results
+    ]
+
+
+def analyze(database_url: str) -> None:
+    """Refresh the planner's statistics: tables filled in bulk a moment ago have none
+    yet, and PostgreSQL then picks plans no production database would."""
+    try:
+        connection = psycopg2.connect(database_url, connect_timeout=5)
+    except psycopg2.Error as error:
+        raise BenchError(f"cannot connect to {database_url}: {error}") from None
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    finally:
+        connection.close()
+
+
 def report(results: list[WrkResult], args: argparse.Namespace, page_size: int) -> dict[str, Any]:
     trivial, page = results
     print()
@@ -443,6 +630,8 @@ def run(args: argparse.Namespace) -> int:
                 members, _, items = args.load.partition(":")
                 manage(env, "seed_load", "--members", members or "20000", "--items", items or "5000")
             manage(env, "collectstatic", "--noinput")
+            print("bench: ANALYZE")
+            analyze(args.database_url)
         queries = count_queries(env, email=args.user, path=args.path)
         port = free_loopback_port()
         log_path = Path(scratch) / "gunicorn.log"
@@ -461,6 +650,20 @@ def run(args: argparse.Namespace) -> int:
                 results.append(
                     run_wrk(wrk, url, label=label, path=path, args=args, duration=args.duration, cookie=target_cookie)
                 )
+            open_loop = []
+            if args.rate is not None:
+                for _, path, target_cookie in targets:
+                    print(f"bench: open loop on {path} at {args.rate:g} requests/s for {args.rate_duration}")
+                    open_loop.append(
+                        run_open_loop(
+                            server.base_url,
+                            path=path,
+                            cookie=target_cookie,
+                            rate=args.rate,
+                            duration_s=seconds_of(args.rate_duration, "rate-duration"),
+                            senders=args.rate_senders,
+                        )
+                    )
         except BenchError:
             tail = log_path.read_text(errors="replace")[-3000:] if log_path.exists() else ""
             if tail:
@@ -469,6 +672,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             server.stop()
     summary = report(results, args, page_size)
+    if open_loop:
+        summary["open_loop"] = report_open_loop(open_loop)
     summary["sql_queries_per_request"] = queries
     print(f"SQL queries per {args.path} request (warm, measured in-process): {queries}")
     if args.json:
