@@ -80,7 +80,8 @@ def test_a_shareable_item_has_a_share_button_and_an_internal_one_a_badge_instead
         for card in body.split('<article class="card')[1:]
         for title in card_titles('<article class="card' + card)
     }
-    assert ">Share</a>" in cards["Acme launches a rocket"] and 'aria-disabled="true"' in cards["Acme launches a rocket"]
+    assert ">Share</a>" in cards["Acme launches a rocket"]
+    assert f'href="/o/acme/feed/{tenant_a.item.public_id}/share/"' in cards["Acme launches a rocket"]
     assert "Internal</span>" not in cards["Acme launches a rocket"]
     assert "Internal</span>" in cards[internal.title]
     assert ">Share</a>" not in cards[internal.title]
@@ -287,5 +288,5 @@ def test_card_links_are_the_routes_reverse_gives(tenant_a, client_for) -> None: 
 
     item = tenant_a.item
     html = client_for(tenant_a.employee).get(reverse("content:feed", kwargs={"org_slug": "acme"})).content.decode()
-    for name in ("content:feed_item", "content:feed_dismiss"):
+    for name in ("content:feed_item", "content:feed_dismiss", "advocacy:compose"):
         assert f'"{reverse(name, kwargs={"org_slug": "acme", "item_id": item.public_id})}"' in html, name

@@ -51,7 +51,7 @@ def test_an_employee_sees_why_the_top_item_is_there_and_dismisses_another(open_p
     first = cards.first
     expect(first.get_by_role("heading")).to_have_text(top.title)
     expect(first.get_by_test_id("feed-reason")).to_contain_text("Because you follow Cloud")
-    expect(first.get_by_role("button", name="Share")).to_have_attribute("aria-disabled", "true")
+    expect(first.get_by_role("link", name="Share")).to_have_attribute("href", f"/o/acme/feed/{top.public_id}/share/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     plants = cards.filter(has_text="Office plants get a new supplier")

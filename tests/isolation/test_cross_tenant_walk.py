@@ -302,6 +302,7 @@ def test_the_walk_covers_the_tenant_routes() -> None:
 def snapshot(tenant: Tenant) -> dict[str, object]:
     """B's rows as they are, to prove the walk changed nothing."""
     org = tenant.organization
+    advocacy_of(tenant)  # built once, before the first snapshot, like the fixture's rows
     with scopes_disabled():  # reading B's rows from outside any request, for comparison only
         return {
             "org": (org.name, org.slug, org.timezone),
