@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import requests
+from requests_oauthlib import OAuth2Session
 
 # ---------------------------------------------------------------------------------
 # Values
@@ -325,3 +326,28 @@ def server_error(response: requests.Response, *, ambiguous: bool) -> ProviderErr
     return Transient(
         f"The network is having trouble ({response.status_code}). Chorus will try again.", status=response.status_code
     )
+
+
+class RoutedOAuth2Session(OAuth2Session):
+    """requests-oauthlib builds and parses the OAuth messages; the bytes travel through
+    the adapter's HttpClient, so token calls share its session, its timeouts and its
+    translation of transport failures."""
+
+    def __init__(self, http: HttpClient, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.http = http
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        data: Any = None,
+        headers: Any = None,
+        withhold_token: bool = False,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        files: Any = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        passed = {name: value for name, value in kwargs.items() if value is not None}
+        return self.http.request(method, url, data=data, headers=headers, files=files, **passed)

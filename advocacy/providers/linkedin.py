@@ -49,6 +49,7 @@ from advocacy.providers.base import (
     PublishResult,
     RateLimited,
     ReauthRequired,
+    RoutedOAuth2Session,
     ShareRequest,
     TokenBundle,
     Transient,
@@ -114,31 +115,6 @@ def _scopes(value: object) -> frozenset[str]:
     """LinkedIn lists granted scopes with commas; oauthlib may already have split on spaces."""
     text = " ".join(value) if isinstance(value, list | tuple) else str(value or "")
     return frozenset(part for part in re.split(r"[\s,]+", text) if part)
-
-
-class _RoutedOAuth2Session(OAuth2Session):
-    """requests-oauthlib builds and parses the OAuth messages; the bytes travel through
-    the adapter's HttpClient, so token calls share its session, its timeouts and its
-    translation of transport failures."""
-
-    def __init__(self, http: HttpClient, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.http = http
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        data: Any = None,
-        headers: Any = None,
-        withhold_token: bool = False,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        files: Any = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        passed = {name: value for name, value in kwargs.items() if value is not None}
-        return self.http.request(method, url, data=data, headers=headers, files=files, **passed)
 
 
 class LinkedInProvider:
@@ -221,7 +197,7 @@ class LinkedInProvider:
             )
         # Any other refusal means the token is already unusable, which is what was asked.
 
-    def _token_call(self, call: Callable[[_RoutedOAuth2Session], dict[str, Any]], *, refusal: str) -> dict[str, Any]:
+    def _token_call(self, call: Callable[[RoutedOAuth2Session], dict[str, Any]], *, refusal: str) -> dict[str, Any]:
         def checked(response: requests.Response) -> requests.Response:
             if response.status_code != 200:
                 raise _token_endpoint_error(response, refusal=refusal)
@@ -229,7 +205,7 @@ class LinkedInProvider:
 
         # No scope on the session: LinkedIn answers the granted scopes in its own format,
         # and oauthlib would take any difference from the requested ones for an error.
-        oauth = _RoutedOAuth2Session(self.http, client_id=self.config.client_id, redirect_uri=self.config.redirect_uri)
+        oauth = RoutedOAuth2Session(self.http, client_id=self.config.client_id, redirect_uri=self.config.redirect_uri)
         oauth.register_compliance_hook("access_token_response", checked)
         oauth.register_compliance_hook("refresh_token_response", checked)
         try:

@@ -48,6 +48,7 @@ from advocacy.providers.base import (
     PublishResult,
     RateLimited,
     ReauthRequired,
+    RoutedOAuth2Session,
     ShareRequest,
     TokenBundle,
     Transient,
@@ -345,36 +346,11 @@ class MastodonProvider:
         return snapshots
 
     def _oauth(self, scopes: Sequence[str]) -> OAuth2Session:
-        oauth = _RoutedOAuth2Session(
+        oauth = RoutedOAuth2Session(
             self.http, client_id=self.config.client_id, redirect_uri=self.config.redirect_uri, scope=list(scopes)
         )
         oauth.register_compliance_hook("access_token_response", _refuse_failed_token_answer)
         return oauth
-
-
-class _RoutedOAuth2Session(OAuth2Session):
-    """requests-oauthlib builds and parses the OAuth messages; the bytes travel through
-    the adapter's HttpClient, so the token request shares its session, its timeouts and
-    its translation of transport failures."""
-
-    def __init__(self, http: HttpClient, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.http = http
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        data: Any = None,
-        headers: Any = None,
-        withhold_token: bool = False,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        files: Any = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        passed = {name: value for name, value in kwargs.items() if value is not None}
-        return self.http.request(method, url, data=data, headers=headers, files=files, **passed)
 
 
 # -------------------------------------------------------------------------------------

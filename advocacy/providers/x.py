@@ -52,6 +52,7 @@ from advocacy.providers.base import (
     PublishResult,
     RateLimited,
     ReauthRequired,
+    RoutedOAuth2Session,
     ShareRequest,
     TokenBundle,
     Transient,
@@ -104,31 +105,6 @@ def _created_at(tweet_id: str) -> datetime | None:
 def _batches(ids: Sequence[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
-
-
-class _RoutedOAuth2Session(OAuth2Session):
-    """requests-oauthlib builds and parses the OAuth messages; the bytes travel through
-    the adapter's HttpClient, so token calls share its session, its timeouts and its
-    translation of transport failures."""
-
-    def __init__(self, http: HttpClient, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.http = http
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        data: Any = None,
-        headers: Any = None,
-        withhold_token: bool = False,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        files: Any = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        passed = {name: value for name, value in kwargs.items() if value is not None}
-        return self.http.request(method, url, data=data, headers=headers, files=files, **passed)
 
 
 class XProvider:
@@ -219,7 +195,7 @@ class XProvider:
     def _client_auth(self) -> HTTPBasicAuth:
         return HTTPBasicAuth(self.config.client_id, self.config.client_secret)
 
-    def _token_call(self, call: Callable[[_RoutedOAuth2Session], dict[str, Any]], *, refusal: str) -> dict[str, Any]:
+    def _token_call(self, call: Callable[[RoutedOAuth2Session], dict[str, Any]], *, refusal: str) -> dict[str, Any]:
         def checked(response: requests.Response) -> requests.Response:
             if response.status_code != 200:
                 raise _token_endpoint_error(response, refusal=refusal)
@@ -227,7 +203,7 @@ class XProvider:
 
         # No scope on the session, so oauthlib does not treat a narrower grant as an
         # error: the granted scopes are read from the answer.
-        oauth = _RoutedOAuth2Session(self.http, client_id=self.config.client_id, redirect_uri=self.config.redirect_uri)
+        oauth = RoutedOAuth2Session(self.http, client_id=self.config.client_id, redirect_uri=self.config.redirect_uri)
         oauth.register_compliance_hook("access_token_response", checked)
         oauth.register_compliance_hook("refresh_token_response", checked)
         try:

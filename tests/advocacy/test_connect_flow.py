@@ -169,9 +169,7 @@ def test_a_colleague_cannot_disconnect_someone_elses_account(
 
 
 @pytest.mark.django_db
-def test_bluesky_connects_with_an_app_password_that_is_never_stored(
-    client_for, tenant_a: Tenant, settings
-) -> None:  # type: ignore[no-untyped-def]
+def test_bluesky_connects_with_an_app_password_that_is_never_stored(client_for, tenant_a: Tenant, settings) -> None:  # type: ignore[no-untyped-def]
     with FakeBluesky() as fake:
         settings.BLUESKY_PDS_URL = fake.base_url
         settings.BLUESKY_APPVIEW_URL = fake.base_url
