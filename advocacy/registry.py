@@ -7,8 +7,10 @@ loopback fakes in tests/fakes/ by overriding the same settings.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.urls import reverse
 
@@ -85,25 +87,38 @@ def provider_config(
     raise ValueError(f"Chorus cannot post to {network}.")
 
 
+_sessions = threading.local()
+
+
+def _session() -> requests.Session:
+    """One HTTP session per thread (a worker's pool thread or process): connections to a
+    network are kept alive from one share to the next instead of a new TCP and TLS
+    handshake per post."""
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = requests.Session()
+    return session
+
+
 def provider_for(network: str, **config: Any) -> SocialProvider:
     """The adapter for `network` (keyword arguments as `provider_config`)."""
     resolved = provider_config(network, **config)
     if network == Network.LINKEDIN:
         from advocacy.providers.linkedin import LinkedInProvider
 
-        return LinkedInProvider(resolved)
+        return LinkedInProvider(resolved, session=_session())
     if network == Network.X:
         from advocacy.providers.x import XProvider
 
-        return XProvider(resolved)
+        return XProvider(resolved, session=_session())
     if network == Network.MASTODON:
         from advocacy.providers.mastodon import MastodonProvider
 
-        return MastodonProvider(resolved)
+        return MastodonProvider(resolved, session=_session())
     if network == Network.BLUESKY:
         from advocacy.providers.bluesky import BlueskyProvider
 
-        return BlueskyProvider(resolved)
+        return BlueskyProvider(resolved, session=_session())
     from advocacy.providers.sandbox import SandboxProvider
 
-    return SandboxProvider(resolved)
+    return SandboxProvider(resolved, session=_session())
