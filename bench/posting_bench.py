@@ -55,7 +55,12 @@ def main() -> int:
     args = parse_args()
     env = {
         **os.environ,
-        "DEBUG": "true",
+        # Production settings, as the workers run them (DEBUG off keeps no query log).
+        "DEBUG": "false",
+        "SECRET_KEY": "posting-bench-" + "x" * 50,
+        "TOKEN_ENCRYPTION_KEYS": "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LXNlY3JldCE=",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SANDBOX_ENABLED": "false",
         "DATABASE_URL": args.database,
         "CELERY_BROKER_URL": args.redis_url,
         "CHORUS_VAR_DIR": str(ROOT / "var" / "postbench"),
@@ -171,8 +176,12 @@ def main() -> int:
             flush=True,
         )
         started = time.monotonic()
-        for share_id in share_ids:
-            share_post.apply_async(kwargs={"organization_id": organization.pk, "share_id": share_id})
+        # One producer for the whole burst, as a web process sending many would reuse its own.
+        with celery_app.producer_or_acquire() as producer:
+            for share_id in share_ids:
+                share_post.apply_async(
+                    kwargs={"organization_id": organization.pk, "share_id": share_id}, producer=producer
+                )
         enqueued = time.monotonic() - started
         deadline = started + args.timeout
         with organization_scope(organization):
