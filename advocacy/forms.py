@@ -49,7 +49,7 @@ class ComposeForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 6, "data-composer-text": ""}),
     )
     accounts = forms.MultipleChoiceField(label="Post to", widget=forms.CheckboxSelectMultiple, choices=())
-    caption = forms.CharField(required=False, widget=forms.HiddenInput)
+    caption = forms.UUIDField(required=False, widget=forms.HiddenInput)  # the suggestion it started from
     when = forms.ChoiceField(choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect)
     at = forms.DateTimeField(
         label="Date and time",

@@ -317,6 +317,17 @@ def json_or_empty(response: requests.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {"_": body}
 
 
+def success_body(response: requests.Response, *, creating: bool = False) -> Any:
+    """The JSON of a 2xx answer. An unreadable answer to a create is ambiguous: the post
+    may exist though we cannot tell its id."""
+    try:
+        return response.json()
+    except ValueError:
+        if creating:
+            raise server_error(response, ambiguous=True) from None
+        return {}
+
+
 def server_error(response: requests.Response, *, ambiguous: bool) -> ProviderError:
     """What a 5xx means: the post may exist when it answered a create."""
     if ambiguous:

@@ -54,6 +54,7 @@ from advocacy.providers.base import (
     new_state,
     pkce_pair,
     server_error,
+    success_body,
     utcnow,
 )
 
@@ -324,12 +325,7 @@ def _refuse_failed_token_answer(response: requests.Response) -> requests.Respons
 def _checked(response: requests.Response, *, clock: Callable[[], datetime], creating: bool = False) -> Any:
     """The JSON body of a successful answer, or the error it means."""
     if response.ok:
-        try:
-            return response.json()
-        except ValueError:
-            if creating:
-                raise server_error(response, ambiguous=True) from None
-            return {}
+        return success_body(response, creating=creating)
     _raise_for(response, clock=clock, creating=creating)
 
 

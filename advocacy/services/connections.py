@@ -36,7 +36,7 @@ from advocacy.providers.base import (
     SocialProvider,
     TokenBundle,
 )
-from advocacy.registry import network_available, provider_for
+from advocacy.registry import OAUTH_NETWORKS, network_available, provider_for
 from content.lib.fetch import FetchError, FetchPolicy, vet_url
 from content.lib.networks import Network
 
@@ -97,7 +97,9 @@ def provider_for_connection(connection: SocialConnection) -> SocialProvider:
     if connection.network == Network.MASTODON:
         key = (connection.organization_id, connection.instance_url)
         if key not in _mastodon_clients:
-            app = ProviderApp.objects.get(network=Network.MASTODON, instance_url=connection.instance_url)
+            app = ProviderApp.objects.get(
+                organization=connection.organization_id, network=Network.MASTODON, instance_url=connection.instance_url
+            )
             _mastodon_clients[key] = (app.client_id, crypto.decrypt(app.client_secret_encrypted))
         client_id, client_secret = _mastodon_clients[key]
         return provider_for(
@@ -223,7 +225,9 @@ def instance_url_normalise(raw: str) -> str:
 def mastodon_app(*, organization: Organization, instance_url: str) -> ProviderApp:
     """The organisation's client registration on a Mastodon instance, registered on
     first use (each instance has its own OAuth clients)."""
-    app = ProviderApp.objects.filter(network=Network.MASTODON, instance_url=instance_url).first()
+    app = ProviderApp.objects.filter(
+        organization=organization, network=Network.MASTODON, instance_url=instance_url
+    ).first()
     if app is not None:
         return app
     from advocacy.providers.mastodon import register_app
@@ -258,7 +262,7 @@ class ConnectStart:
 
 
 def connection_start(*, membership: Membership, network: str, instance_url: str = "") -> ConnectStart:
-    if network not in Network.__members__.values() or not network_available(network) or network == Network.BLUESKY:
+    if network not in OAUTH_NETWORKS or not network_available(network):
         raise ConnectError("This network cannot be connected here.")
     if network == Network.MASTODON:
         instance_url = instance_url_normalise(instance_url)
@@ -284,7 +288,9 @@ def connection_complete(
     """Exchange the authorisation code and save the connection (reconnecting the same
     account updates its row, so its share history stays attached)."""
     if network == Network.MASTODON:
-        app = ProviderApp.objects.get(network=Network.MASTODON, instance_url=instance_url)
+        app = ProviderApp.objects.get(
+            organization=membership.organization, network=Network.MASTODON, instance_url=instance_url
+        )
         provider = provider_for(
             Network.MASTODON,
             instance_url=instance_url,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.lib.availability import zone_for
-from accounts.models import Membership
+from accounts.models import Membership, Organization
 from accounts.selectors.onboarding import member_may_share
 from advocacy.lib import guardrails, originality
 from advocacy.models import (
@@ -41,13 +41,13 @@ CAP_WINDOW = timedelta(days=7)
 LINK_PLACEHOLDER_CODE = "XXXXXXXX"
 
 
-def advocacy_settings_get(*, organization: object) -> AdvocacySettings:
+def advocacy_settings_get(*, organization: Organization) -> AdvocacySettings:
     settings_row, _ = AdvocacySettings.objects.get_or_create(organization=organization)
     return settings_row
 
 
 @transaction.atomic
-def advocacy_settings_update(*, organization: object, actor: Membership, **values: object) -> AdvocacySettings:
+def advocacy_settings_update(*, organization: Organization, actor: Membership, **values: object) -> AdvocacySettings:
     from accounts.models.audit import AuditAction
     from accounts.services.audit import audit_changes, audit_record
 
@@ -71,20 +71,20 @@ def advocacy_settings_update(*, organization: object, actor: Membership, **value
     return row
 
 
-def disclosure_tags(organization: object) -> tuple[str, ...]:
-    disclosure = content_settings_get(organization=organization).disclosure.strip()  # type: ignore[arg-type]
+def disclosure_tags(organization: Organization) -> tuple[str, ...]:
+    disclosure = content_settings_get(organization=organization).disclosure.strip()
     return (disclosure,) if disclosure else ()
 
 
-def compose_body(*, organization: object, network: str, text: str, link: str) -> str:
+def compose_body(*, organization: Organization, network: str, text: str, link: str) -> str:
     """The post as the network receives it: the employee's words, the tracked link, the
     organisation's disclosure. Raises ValidationError naming what to change."""
     words = text.strip()
     with_link = f"{words}\n\n{link}" if link and words else (link or words)
-    return caption_validate(organization=organization, network=network, text=with_link)  # type: ignore[arg-type]
+    return caption_validate(organization=organization, network=network, text=with_link)
 
 
-def post_preview(*, organization: object, network: str, text: str, link: str) -> tuple[str, CaptionCheck]:
+def post_preview(*, organization: Organization, network: str, text: str, link: str) -> tuple[str, CaptionCheck]:
     """The post as it would be posted on `network`, and its length check, also when it
     is too long or has a blocked phrase: that is when the count matters most."""
     try:
@@ -345,5 +345,5 @@ def share_retry(*, share: Share) -> Share:
     return share
 
 
-def disclosure_preview(*, organization: object, text: str) -> str:
-    return with_disclosure(text, content_settings_get(organization=organization).disclosure)  # type: ignore[arg-type]
+def disclosure_preview(*, organization: Organization, text: str) -> str:
+    return with_disclosure(text, content_settings_get(organization=organization).disclosure)

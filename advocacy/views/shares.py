@@ -101,11 +101,7 @@ class ComposeView(MemberTimeMixin, View):
         connections = _chosen_connections(self.membership, form.cleaned_data["accounts"])
         caption = None
         if item is not None and form.cleaned_data.get("caption"):
-            caption = (
-                Caption.objects.filter(item=item, public_id=form.cleaned_data["caption"]).first()
-                if _is_uuid(form.cleaned_data["caption"])
-                else None
-            )
+            caption = Caption.objects.filter(item=item, public_id=form.cleaned_data["caption"]).first()
         best = None
         if form.cleaned_data["when"] == "best" and connections:
             rules = services.advocacy_settings_get(organization=self.organization)
@@ -135,16 +131,6 @@ class ComposeView(MemberTimeMixin, View):
             f"Scheduled for {when}." if scheduled else "Sharing now. Your post appears below as soon as it is live.",
         )
         return redirect(reverse("advocacy:share_list", kwargs={"org_slug": org_slug}))
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _checks_context(

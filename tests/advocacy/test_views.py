@@ -60,7 +60,8 @@ def test_the_composer_offers_the_suggested_captions_and_the_employees_accounts(c
 
     assert "Share in your own words" in page
     assert sharing.caption.text in page
-    assert "ada_x" in page and "@ada" not in page.split("Post to")[0]
+    post_to = page.split("Post to")[1]
+    assert "X · ada_x" in post_to and "Sandbox · ada" in post_to
     assert 'data-testid="originality"' in page
 
 
