@@ -8,8 +8,10 @@ import pytest
 
 from accounts.models import MembershipStatus
 from accounts.tenancy import organization_scope, scopes_disabled
+from advocacy.models import Share, ShareState
 from analytics import selectors, services
 from analytics.models import ListeningPromptState, StoppingAnswer
+from tests.advocacy.support import connect, queued_share
 from tests.analytics.support import NOW, url
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory
@@ -58,16 +60,23 @@ def test_an_inactive_member_is_not_asked(tenant_a: Tenant) -> None:
     assert not due(member) and member not in due_list(tenant_a)
 
 
-def test_a_recent_share_holds_the_survey_back(tenant_a: Tenant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_recent_share_holds_the_survey_back(tenant_a: Tenant) -> None:
     member = joined(tenant_a, 200)
-    monkeypatch.setattr(selectors, "last_shared_at", lambda membership: NOW - timedelta(days=29))
+    share = queued_share(connect(member))
+    with scopes_disabled():  # test set-up: the share was posted 29 days ago
+        Share.objects.filter(pk=share.pk).update(state=ShareState.POSTED, posted_at=NOW - timedelta(days=29))
     assert not due(member) and member not in due_list(tenant_a)
-    monkeypatch.setattr(selectors, "last_shared_at", lambda membership: NOW - timedelta(days=30))
+    with scopes_disabled():
+        Share.objects.filter(pk=share.pk).update(posted_at=NOW - timedelta(days=30))
     assert due(member) and member in due_list(tenant_a)
 
 
-def test_last_shared_at_is_none_until_advocacy_provides_shares(tenant_a: Tenant) -> None:
-    assert selectors.last_shared_at(tenant_a.employee) is None
+def test_a_share_that_never_posted_does_not_count(tenant_a: Tenant) -> None:
+    member = joined(tenant_a, 200)
+    queued_share(connect(member))
+    with organization_scope(tenant_a.organization):
+        assert selectors.last_shared_at(member) is None
+    assert due(member)
 
 
 def test_answering_hides_the_survey_for_90_days(tenant_a: Tenant) -> None:

@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from accounts.models import Membership, MembershipStatus, Organization
 from accounts.selectors.onboarding import onboarding_status
+from advocacy.models import Share, ShareState
 from analytics.lib.anonymity import ANONYMITY_THRESHOLD, SUPPRESSED_LABEL, is_reportable, suppressed_positions
 from analytics.lib.quarters import last_quarters, quarter_label, quarter_of
 from analytics.models import (
@@ -39,12 +40,13 @@ NOT_SET = "Not set"
 
 
 def last_shared_at(membership: Membership) -> datetime | None:
-    """When the member last shared, or None if never.
-
-    Shares do not exist yet: the advocacy app will provide this (its latest posted share
-    of the member), and this function will call it. Until then nobody has shared, and the
-    survey counts the 30 days from when the member joined."""
-    return None
+    """When the member's latest share was posted, or None if never."""
+    return (
+        Share.objects.filter(organization_id=membership.organization_id, membership=membership, state=ShareState.POSTED)
+        .order_by("-posted_at")
+        .values_list("posted_at", flat=True)
+        .first()
+    )
 
 
 def _no_share_since(membership: Membership) -> datetime | None:
