@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from analytics import api_urls_goals, api_urls_reports
 from analytics.api import (
     ListeningResultsAPI,
     PromiseDetailAPI,
@@ -14,7 +15,7 @@ from analytics.api import (
     StoppingSurveyAPI,
 )
 
-organization_patterns: list[URLPattern] = [
+organization_patterns: list[URLPattern | URLResolver] = [
     path("listening/results/", ListeningResultsAPI.as_view(), name="listening_results"),
     path("listening/stopping/", StoppingSurveyAPI.as_view(), name="listening_stopping"),
     path("listening/stopping/dismiss/", StoppingDismissAPI.as_view(), name="listening_stopping_dismiss"),
@@ -23,6 +24,8 @@ organization_patterns: list[URLPattern] = [
     path("listening/promises/order/", PromiseOrderAPI.as_view(), name="listening_promise_order"),
     path("listening/promises/<uuid:promise_id>/", PromiseDetailAPI.as_view(), name="listening_promise_detail"),
 ]
+
+organization_patterns += api_urls_goals.organization_patterns + api_urls_reports.organization_patterns
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("o/<slug:org_slug>/", include(organization_patterns)),

@@ -1,6 +1,6 @@
 """Listening pages, mounted under /o/<org_slug>/ (config.urls: `path("", include("analytics.urls"))`)."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from analytics import views
 
@@ -21,4 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("program/promises/<uuid:promise_id>/", views.PromiseEditView.as_view(), name="promise_edit"),
     path("program/promises/<uuid:promise_id>/move/", views.PromiseMoveView.as_view(), name="promise_move"),
     path("program/promises/<uuid:promise_id>/active/", views.PromiseActiveView.as_view(), name="promise_active"),
+    # Goals, KPIs, conversions, settings; and the reports
+    path("", include("analytics.urls_goals")),
+    path("", include("analytics.urls_reports")),
 ]

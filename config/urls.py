@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
     path("invitations/<str:token>/", core.invitation_accept, name="invitation_accept"),
     path("", include("accounts.urls_public")),
+    path("", include("analytics.urls_public")),
     path("accounts/", include("allauth.urls")),
     path("sso/", include("accounts.sso_urls")),
     path("o/<slug:org_slug>/", include(organization_patterns)),

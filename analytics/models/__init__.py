@@ -1,5 +1,21 @@
 """Analytics tables: listening (surveys), metrics and rollups, goals and KPIs, conversions."""
 
+from analytics.models.conversions import Conversion, ConversionKind, ConversionSource
+from analytics.models.goals import (
+    AnalyticsSettings,
+    AttributionModel,
+    Goal,
+    GoalCategory,
+    Kpi,
+    KpiAggregation,
+    KpiDirection,
+    KpiMeasure,
+    KpiPeriod,
+    KpiValue,
+    KpiValueSource,
+    NetworkRate,
+    RankingPreference,
+)
 from analytics.models.listening import (
     COMMENT_MAX,
     BrandPromise,
@@ -8,12 +24,50 @@ from analytics.models.listening import (
     StoppingAnswer,
     StoppingReason,
 )
+from analytics.models.metrics import (
+    COLLECTION_SCHEDULE,
+    COUNTERS,
+    ConnectionMetricsPause,
+    ItemDay,
+    MemberDay,
+    MetricSnapshot,
+    OrgDay,
+    RollupWatermark,
+    ShareDay,
+    ShareMetrics,
+)
 
 __all__ = [
+    "COLLECTION_SCHEDULE",
     "COMMENT_MAX",
+    "COUNTERS",
+    "AnalyticsSettings",
+    "AttributionModel",
     "BrandPromise",
+    "ConnectionMetricsPause",
+    "Conversion",
+    "ConversionKind",
+    "ConversionSource",
+    "Goal",
+    "GoalCategory",
+    "ItemDay",
+    "Kpi",
+    "KpiAggregation",
+    "KpiDirection",
+    "KpiMeasure",
+    "KpiPeriod",
+    "KpiValue",
+    "KpiValueSource",
     "ListeningPromptState",
+    "MemberDay",
+    "MetricSnapshot",
+    "NetworkRate",
+    "OrgDay",
     "PulseResponse",
+    "RankingPreference",
+    "RollupWatermark",
+    "ShareDay",
+    "ShareMetrics",
     "StoppingAnswer",
     "StoppingReason",
 ]

@@ -22,6 +22,7 @@ GLOBAL_MODELS = {
     "accounts.User_user_permissions",
     "accounts.PeriodicJobLock",
     "advocacy.ProviderPause",
+    "analytics.RollupWatermark",
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
@@ -26,7 +26,7 @@ from accounts.models.onboarding import AccessRequest, PolicyVersion, QuizAttempt
 from accounts.services.sso import SsoConnectionInput, sso_connection_save
 from accounts.tenancy import scopes_disabled
 from advocacy.models import Share, ShareState, SocialConnection
-from analytics.models import BrandPromise, PulseResponse
+from analytics.models import AnalyticsSettings, BrandPromise, Conversion, Goal, Kpi, KpiValue, PulseResponse
 from content.models import Caption, ContentImage, ContentItem, FeedSource, Suggestion
 from tests.conftest import Tenant
 from tests.factories import ScimTokenFactory
@@ -170,6 +170,43 @@ def advocacy_of(tenant: Tenant) -> AdvocacyObjects:
         return AdvocacyObjects(connection=connection, share=Share.objects.get(connection=connection))
 
 
+@dataclass(frozen=True)
+class AnalyticsObjects:
+    goal: Goal
+    kpi: Kpi
+    kpi_value: KpiValue
+    conversion: Conversion
+
+
+def analytics_of(tenant: Tenant) -> AnalyticsObjects:
+    """A goal with a KPI, a value of it and a conversion of the tenant (the shared
+    fixture has none). Built once per organisation."""
+    with scopes_disabled():  # test data, built outside any request like the fixtures
+        org, name = tenant.organization, tenant.organization.name
+        goal = Goal.objects.filter(organization=org).first()
+        if goal is None:
+            goal = Goal.objects.create(organization=org, name=f"{name} goal", owner=tenant.manager)
+            kpi = Kpi.objects.create(organization=org, goal=goal, name=f"{name} kpi", unit="leads", target=100)
+            KpiValue.objects.create(
+                organization=org, kpi=kpi, on_date=date(2026, 1, 5), value=7, source="manual", note=f"{name} kpi note"
+            )
+            Conversion.objects.create(
+                organization=org,
+                event_id=f"{org.slug}-walk-event",
+                kind="lead",
+                label=f"{name} conversion",
+                occurred_at=datetime(2026, 1, 5, tzinfo=UTC),
+                source="api",
+            )
+        kpi = Kpi.objects.get(goal=goal)
+        return AnalyticsObjects(
+            goal=goal,
+            kpi=kpi,
+            kpi_value=KpiValue.objects.get(kpi=kpi),
+            conversion=Conversion.objects.filter(organization=org).first(),  # type: ignore[arg-type]
+        )
+
+
 # How to fill each URL keyword with organisation B's value.
 KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "org_slug": lambda b: b.organization.slug,
@@ -192,6 +229,10 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "notification_id": lambda b: notification_of(b).public_id,
     "account_id": lambda b: advocacy_of(b).connection.public_id,
     "share_id": lambda b: advocacy_of(b).share.public_id,
+    "goal_id": lambda b: analytics_of(b).goal.public_id,
+    "kpi_id": lambda b: analytics_of(b).kpi.public_id,
+    "kpi_value_id": lambda b: analytics_of(b).kpi_value.public_id,
+    "conversion_id": lambda b: analytics_of(b).conversion.public_id,
 }
 
 # Routes that take parameters but address no tenant object, and why.
@@ -358,6 +399,15 @@ def snapshot(tenant: Tenant) -> dict[str, object]:
                     "public_id", "state", "attempts", "last_error", "scheduled_for"
                 )
             ),
+            "goals": sorted(Goal.objects.filter(organization=org).values_list("public_id", "name", "is_archived")),
+            "kpis": sorted(Kpi.objects.filter(organization=org).values_list("public_id", "name", "target")),
+            "kpi_values": sorted(KpiValue.objects.filter(organization=org).values_list("public_id", "value", "note")),
+            "conversions": sorted(
+                Conversion.objects.filter(organization=org).values_list("public_id", "kind", "share_id", "value")
+            ),
+            "analytics_settings": sorted(
+                AnalyticsSettings.objects.filter(organization=org).values_list("currency", "cpc", "snippet_key")
+            ),
         }
 
 
@@ -387,6 +437,10 @@ def secrets_of(tenant: Tenant) -> list[str]:
         f"{tenant.organization.name} refresh token",
         f"{tenant.organization.name} share text",
         f"{tenant.organization.name} share error",
+        f"{tenant.organization.name} goal",
+        f"{tenant.organization.name} kpi",
+        f"{tenant.organization.name} kpi note",
+        f"{tenant.organization.name} conversion",
         *_advocacy_token_ciphertexts(tenant),
     ]
 
@@ -407,6 +461,7 @@ def test_members_of_a_cannot_reach_b(client: Client, tenant_a: Tenant, tenant_b:
     sso_connection_of(tenant_b)
     notification_of(tenant_b)
     advocacy_of(tenant_b)
+    analytics_of(tenant_b)
     before = snapshot(tenant_b)
     leaks: list[str] = []
     for route in walked_routes():

@@ -1,0 +1,7 @@
+"""API routes for KPIs, KPI values and conversions, under /api/v1/o/<org_slug>/ (analytics.api_urls)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+organization_patterns: list[URLPattern | URLResolver] = []
