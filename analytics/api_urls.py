@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from analytics import api_urls_goals, api_urls_reports
+from analytics import api_urls_goals, api_urls_people, api_urls_reports
 from analytics.api import (
     ListeningResultsAPI,
     PromiseDetailAPI,
@@ -25,7 +25,11 @@ organization_patterns: list[URLPattern | URLResolver] = [
     path("listening/promises/<uuid:promise_id>/", PromiseDetailAPI.as_view(), name="listening_promise_detail"),
 ]
 
-organization_patterns += api_urls_goals.organization_patterns + api_urls_reports.organization_patterns
+organization_patterns += (
+    api_urls_goals.organization_patterns
+    + api_urls_reports.organization_patterns
+    + api_urls_people.organization_patterns
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("o/<slug:org_slug>/", include(organization_patterns)),

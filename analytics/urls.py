@@ -24,4 +24,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Goals, KPIs, conversions, settings; and the reports
     path("", include("analytics.urls_goals")),
     path("", include("analytics.urls_reports")),
+    path("", include("analytics.urls_people")),
 ]
