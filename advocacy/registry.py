@@ -7,7 +7,9 @@ loopback fakes in tests/fakes/ by overriding the same settings.
 
 from __future__ import annotations
 
+import os
 import threading
+import urllib.request
 from typing import Any
 
 import requests
@@ -88,6 +90,7 @@ def provider_config(
 
 
 _sessions = threading.local()
+_CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 def _session() -> requests.Session:
@@ -97,6 +100,12 @@ def _session() -> requests.Session:
     session = getattr(_sessions, "session", None)
     if session is None:
         session = _sessions.session = requests.Session()
+        # requests re-reads the environment on every request (proxy variables, a CA
+        # bundle, and a ~/.netrc whose Basic credentials would replace our bearer token).
+        # Read it once: with none of those configured, stop looking; with any, keep
+        # requests' own handling.
+        if not urllib.request.getproxies() and not any(os.environ.get(name) for name in _CA_BUNDLE_VARIABLES):
+            session.trust_env = False
     return session
 
 

@@ -19,7 +19,7 @@ from django.utils.timezone import now
 from accounts.models import Membership
 from accounts.tenancy import TenantModel
 from advocacy.models import Share
-from analytics.models.goals import MONEY, AttributionModel
+from analytics.models.goals import AttributionModel
 from content.lib.networks import Network
 from content.models import ContentItem
 
@@ -51,7 +51,7 @@ class Conversion(TenantModel):
     event_id = models.CharField(max_length=EVENT_ID_MAX)
     kind = models.CharField(max_length=16, choices=ConversionKind.choices)
     label = models.CharField(max_length=100, blank=True, help_text="The name of a custom conversion.")
-    value = models.DecimalField(**MONEY, null=True, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     occurred_at = models.DateTimeField()
     source = models.CharField(max_length=8, choices=ConversionSource.choices)

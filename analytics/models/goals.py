@@ -19,8 +19,6 @@ from accounts.models import Membership
 from accounts.tenancy import TenantModel
 from content.lib.networks import Network
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-RATE = {"max_digits": 10, "decimal_places": 4}
 DEFAULT_ATTRIBUTION_WINDOW_DAYS = 30
 
 
@@ -35,9 +33,14 @@ class AnalyticsSettings(TenantModel):
 
     currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code of every money figure.")
     # EMV = CPM × impressions / 1000 + CPC × (reaction weight × reactions + clicks)
-    cpc = models.DecimalField(**RATE, default=Decimal("0.80"), validators=[MinValueValidator(Decimal(0))])
+    cpc = models.DecimalField(
+        max_digits=10, decimal_places=4, default=Decimal("0.80"), validators=[MinValueValidator(Decimal(0))]
+    )
     reaction_weight = models.DecimalField(
-        **RATE, default=Decimal("0.25"), validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10))]
+        max_digits=10,
+        decimal_places=4,
+        default=Decimal("0.25"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10))],
     )
     attribution_window_days = models.PositiveSmallIntegerField(
         default=DEFAULT_ATTRIBUTION_WINDOW_DAYS, validators=[MinValueValidator(1), MaxValueValidator(365)]
@@ -67,7 +70,7 @@ class NetworkRate(TenantModel):
     """The organisation's cost per thousand impressions on one network, for EMV."""
 
     network = models.CharField(max_length=16, choices=Network.choices())
-    cpm = models.DecimalField(**RATE, validators=[MinValueValidator(Decimal(0))])
+    cpm = models.DecimalField(max_digits=10, decimal_places=4, validators=[MinValueValidator(Decimal(0))])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "network"], name="analytics_rate_per_network")]
@@ -133,7 +136,7 @@ class Kpi(TenantModel):
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=30, help_text="What one is counted in: leads, hires, EUR, %.")
     direction = models.CharField(max_length=4, choices=KpiDirection.choices, default=KpiDirection.UP)
-    target = models.DecimalField(**MONEY)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
     period = models.CharField(max_length=8, choices=KpiPeriod.choices, default=KpiPeriod.QUARTER)
     owner = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     measure = models.CharField(max_length=20, choices=KpiMeasure.choices, default=KpiMeasure.VALUES)
@@ -164,7 +167,7 @@ class KpiValue(TenantModel):
     public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="values")
     on_date = models.DateField()
-    value = models.DecimalField(**MONEY)
+    value = models.DecimalField(max_digits=14, decimal_places=2)
     source = models.CharField(max_length=8, choices=KpiValueSource.choices)
     note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
