@@ -100,12 +100,13 @@ def _session() -> requests.Session:
     session = getattr(_sessions, "session", None)
     if session is None:
         session = _sessions.session = requests.Session()
-        # requests re-reads the environment on every request (proxy variables, a CA
+        # requests re-reads the environment on every request (proxy variables, the CA
         # bundle, and a ~/.netrc whose Basic credentials would replace our bearer token).
-        # Read it once: with none of those configured, stop looking; with any, keep
-        # requests' own handling.
-        if not urllib.request.getproxies() and not any(os.environ.get(name) for name in _CA_BUNDLE_VARIABLES):
+        # Read it once: without a proxy, take the CA bundle as requests would and stop
+        # looking; with a proxy, keep requests' own handling of it (and of no_proxy).
+        if not urllib.request.getproxies():
             session.trust_env = False
+            session.verify = next((os.environ[name] for name in _CA_BUNDLE_VARIABLES if os.environ.get(name)), True)
     return session
 
 
