@@ -6,23 +6,87 @@ inside that organisation's scope. Anyone else gets the same 404 whether or not t
 organisation exists. Every other request runs in an empty scope, where a
 tenant-owned query raises instead of leaking rows. The API resolves its tenant in
 its own base class (accounts.api), after DRF has authenticated the request.
+
+The check runs in `process_view`, on the URL Django has just resolved (resolving it a
+second time here cost as much as a small view), and sets the organisation on the scope
+`__call__` opened around the whole response; leaving that block restores the empty
+scope. The membership, its organisation and the signed-in user come from one statement
+(accounts.selectors.identity), which also stands in for the user query of Django's
+authentication middleware, with the same checks Django makes on the session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import Resolver404, resolve
+from django.utils.crypto import constant_time_compare
 
-from accounts.models import MembershipStatus
-from accounts.selectors import membership_for_user
+from accounts.models import Membership, MembershipStatus
+from accounts.selectors.identity import membership_for_request
 from accounts.services.audit import audit_context_for_request
-from accounts.tenancy import organization_scope, scope, scopes_disabled
+from accounts.tenancy import activate_organization, scope, scopes_disabled
 
 ADMIN_SITE_PREFIX = "/django-admin/"
+
+
+def _session_verifies(request: HttpRequest, membership: Membership) -> bool:
+    """Whether the session may act as `membership.user`: what django.contrib.auth.get_user
+    checks after loading the user, applied to the user read with the membership. The
+    session's backend must be one that loads users as ModelBackend does (anything else
+    takes Django's own path); the user must be allowed to sign in (active); the session's
+    hash of the password must match, or match under a fallback secret key (then the
+    session is moved to the current one, as Django does). A session that fails is
+    flushed, as Django flushes it."""
+    session = request.session
+    backend_path = session.get(BACKEND_SESSION_KEY)
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return False
+    backend = load_backend(backend_path)
+    if not isinstance(backend, ModelBackend) or type(backend).get_user is not ModelBackend.get_user:
+        return False
+    user = membership.user
+    if not backend.user_can_authenticate(user):
+        return False
+    session_hash = session.get(HASH_SESSION_KEY)
+    current_hash = user.get_session_auth_hash()
+    if session_hash and constant_time_compare(session_hash, current_hash):
+        return True
+    if session_hash and any(constant_time_compare(session_hash, old) for old in user.get_session_auth_fallback_hash()):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = current_hash
+        return True
+    session.flush()
+    return False
+
+
+def _membership_of_request(request: HttpRequest, slug: str) -> Membership | None:
+    """The signed-in user's membership in `slug`, or None; sets `request.user` from it
+    when the user had not been loaded yet."""
+    if hasattr(request, "_cached_user"):  # someone already asked for request.user
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        return membership_for_request(user_id=user.pk, organization_slug=slug)
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is None:
+        return None
+    membership = membership_for_request(user_id=user_id, organization_slug=slug)
+    if membership is None:
+        return None
+    if not _session_verifies(request, membership):
+        # Django's own path decides (it loads the user again, and may flush the session).
+        user = request.user
+        return membership if user.is_authenticated and user.pk == membership.user_id else None
+    request._cached_user = membership.user  # type: ignore[attr-defined]
+    request.user = membership.user
+    return membership
 
 
 class OrganizationMiddleware:
@@ -36,20 +100,26 @@ class OrganizationMiddleware:
             # The operators' admin site (staff only) manages all tenants by design.
             with scopes_disabled():
                 return self.get_response(request)
+        # process_view sets the organisation on this scope for /o/<slug>/ views.
+        with scope():
+            return self.get_response(request)
 
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            match = None
-        slug = match.kwargs.get("org_slug") if match else None
-        if slug is None or "api" in match.namespaces:  # type: ignore[union-attr]
-            with scope():
-                return self.get_response(request)
-
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        membership = membership_for_user(user=request.user, organization_slug=slug)
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        slug = kwargs.get("org_slug")
+        match = request.resolver_match
+        if (
+            slug is None
+            or match is None
+            or "api" in match.namespaces
+            or request.path_info.startswith(ADMIN_SITE_PREFIX)
+        ):
+            return None
+        membership = _membership_of_request(request, str(slug))
         if membership is None:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
             raise Http404("No such organisation.")
         if membership.status == MembershipStatus.DEACTIVATED:
             return TemplateResponse(
@@ -59,8 +129,8 @@ class OrganizationMiddleware:
         request.membership = membership  # type: ignore[attr-defined]
         if request.session.get("last_org") != slug:  # avoid a session write on every page
             request.session["last_org"] = slug
-        with organization_scope(membership.organization):
-            return self.get_response(request)
+        activate_organization(membership.organization)
+        return None
 
 
 class AuditContextMiddleware:

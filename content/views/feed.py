@@ -19,6 +19,7 @@ import hashlib
 import uuid
 from collections import OrderedDict
 from functools import cache as memoize
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from django.contrib import messages
@@ -28,7 +29,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -60,9 +61,26 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
+@lru_cache(maxsize=1024)
+def _feed_base(organization_slug: str, urlconf: str | None, prefix: str) -> str:
+    # A pure function of its arguments (the URLconf and the script prefix are among them).
+    return reverse("content:feed", kwargs={"org_slug": organization_slug}, urlconf=urlconf)
+
+
 def feed_urls(organization_slug: str) -> dict[str, str]:
     """`feed_base` for content/feed_card.html, which builds each card's links from it."""
-    return {"feed_base": reverse("content:feed", kwargs={"org_slug": organization_slug})}
+    return {"feed_base": _feed_base(organization_slug, get_urlconf(), get_script_prefix())}
+
+
+def _csrf_token(request: HttpRequest) -> str:
+    """The request's masked CSRF token, the same in every form of the page (as the
+    template tag gives it): masking it afresh for the cards and again for the page
+    cost as much as the rest of joining them."""
+    token: str | None = getattr(request, "_feed_csrf_token", None)
+    if token is None:
+        token = get_token(request)
+        request._feed_csrf_token = token  # type: ignore[attr-defined]
+    return token
 
 
 # Cards ---------------------------------------------------------------------------------
@@ -173,7 +191,7 @@ def feed_cards_html(
     cards = window.cards[:limit]
     if not cards:
         return mark_safe("")
-    token = get_token(request)
+    token = _csrf_token(request)
     pieces = _card_pieces(organization, window, cards, feed_base)
     parts: list[str] = []
     for card in cards:
@@ -230,7 +248,7 @@ def _feed_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         slots = {"cards": mark_safe(_slot("cards")), "csrf_token": _slot("csrf")}  # noqa: S308 - letters and digits
         page = render_to_string("content/feed.html", {**context, **slots}, request=request)
         _pages_in_process.put(key, page)
-    html = page.replace(_slot("csrf"), get_token(request)).replace(_slot("cards"), context["cards"])
+    html = page.replace(_slot("csrf"), _csrf_token(request)).replace(_slot("cards"), context["cards"])
     return HttpResponse(html)
 
 
