@@ -64,7 +64,9 @@ def test_a_manager_writes_an_item_another_approves_it_and_an_employee_finds_it_f
 
     page = open_page()
     sign_in_as(page, "mia@acme.example")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Content", exact=True).click()
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.get_by_role("button", name="Curate").click()
+    main_nav.get_by_role("link", name="Content", exact=True).click()
     page.get_by_role("link", name="New item").first.click()
     page.get_by_label("Title").fill("Our new lab in Lisbon")
     page.get_by_label("Link").fill(website.url("/lisbon"))
