@@ -34,6 +34,7 @@ run: $(VENV)/.deps
 	@$(DEV_ENV) $(PY) manage.py migrate --noinput -v 0
 	@$(DEV_ENV) $(PY) manage.py seed_demo
 	@$(DEV_ENV) $(PY) manage.py seed_demo_content
+	@$(DEV_ENV) $(PY) manage.py seed_demo_analytics
 	@echo ""
 	@echo "  Chorus is starting at http://$(HOST):$(PORT)/  (worker and beat run alongside; Ctrl-C stops all)"
 	@echo ""

@@ -3,6 +3,12 @@ its event endpoint, and the signed conversion webhook. Each authenticates its ow
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from analytics.views import public
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("t/<str:snippet_key>/chorus.js", public.snippet_script, name="analytics_snippet"),
+    path("t/<str:snippet_key>/conversions", public.snippet_conversions, name="analytics_snippet_conversions"),
+    path("hooks/conversions/<str:organization_id>/", public.conversion_webhook, name="analytics_conversion_webhook"),
+]

@@ -122,11 +122,17 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, minus a new client object per call (config/redis_cache.py).
+            "BACKEND": "config.redis_cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "chorus",
         }
     }
+    # Sessions are read on every signed-in request: from Redis, written through to the
+    # database, so a lost cache loses no session and logging out (which deletes both)
+    # ends the session everywhere. Not without Redis: each process's local-memory cache
+    # would keep a session another process had ended.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -220,6 +226,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.invitations_purge",
         "schedule": 60 * 60.0,
     },
+    "metrics-collect": {
+        "task": "analytics.tasks.metrics_collect_due",
+        "schedule": 60.0,
+        "options": {"queue": "fetch"},
+    },
+    "shares-metrics-start": {
+        "task": "analytics.tasks.shares_metrics_start",
+        "schedule": 60.0,
+    },
+    "clicks-rollup": {
+        "task": "analytics.tasks.clicks_rollup",
+        "schedule": 5 * 60.0,
+    },
+    "partitions-extend": {
+        "task": "analytics.tasks.partitions_extend",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 # Auth ------------------------------------------------------------------------
@@ -305,6 +328,10 @@ CLICK_REDIS_URL = env_str("CLICK_REDIS_URL", REDIS_URL)
 # reconcile (well above the adapters' timeouts), and how often a share is tried.
 SHARE_LEASE_SECONDS = env_int("SHARE_LEASE_SECONDS", 120)
 SHARE_MAX_ATTEMPTS = env_int("SHARE_MAX_ATTEMPTS", 8)
+# Metric snapshots: months of raw snapshots kept on PostgreSQL (0 keeps everything;
+# rollups are kept regardless), and how many months ahead partitions are created.
+ANALYTICS_SNAPSHOT_RETENTION_MONTHS = env_int("ANALYTICS_SNAPSHOT_RETENTION_MONTHS", 0)
+ANALYTICS_PARTITIONS_AHEAD_MONTHS = env_int("ANALYTICS_PARTITIONS_AHEAD_MONTHS", 3)
 
 # Email -----------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -379,4 +379,5 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(create_snapshot_table, drop_snapshot_table),
+        migrations.RunPython(partitions.rollup_tables_fillfactor, migrations.RunPython.noop),
     ]

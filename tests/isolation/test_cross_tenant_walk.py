@@ -233,6 +233,9 @@ KWARG_VALUES: dict[str, Callable[[Tenant], object]] = {
     "kpi_id": lambda b: analytics_of(b).kpi.public_id,
     "kpi_value_id": lambda b: analytics_of(b).kpi_value.public_id,
     "conversion_id": lambda b: analytics_of(b).conversion.public_id,
+    # A report table's name (analytics.report_exports) is not an object: every name under A's slug is A's
+    # own table, so "B's table" is a name A does not have (404); B's slug and kpi_id are walked beside it.
+    "table": lambda b: f"{b.organization.slug}-table",
 }
 
 # Routes that take parameters but address no tenant object, and why.
@@ -271,6 +274,14 @@ EXEMPT_ROUTES: dict[str, str] = {
     "saml_sls": "SSO: single logout for a connection key, signature-checked",
     "saml_metadata": "SSO: the public SP metadata the identity provider reads (test_sso.py)",
     "saml_login": "SSO: public sign-in start for a connection key (test_sso.py)",
+    # Conversion tracking: each authenticates by its own secret, not by a session, and
+    # records only into the organisation that secret belongs to.
+    "analytics_snippet": "the snippet key is the credential; it serves only that organisation's snippet "
+    "(tests/analytics/test_snippet.py)",
+    "analytics_snippet_conversions": "the snippet key and allowed origins; records only into the key's "
+    "organisation (tests/analytics/test_snippet.py)",
+    "analytics_conversion_webhook": "the HMAC signature under the organisation's own secret is the credential "
+    "(tests/analytics/test_webhook.py)",
 }
 # The operators' admin site is for staff only: tests/isolation/test_operator_admin.py.
 EXEMPT_PREFIXES = ("django-admin/",)
