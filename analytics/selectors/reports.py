@@ -654,16 +654,23 @@ def top_content(
             ContentRow(
                 item_id=str(public_id),
                 title=title or "(untitled)",
-                shares_posted=int(row.get("shares") or 0),
-                impressions=row.get("impressions_sum"),
-                reactions=row.get("reactions_sum"),
-                clicks=int(row.get("clicks_sum") or 0),
-                unique_clicks=int(row.get("unique_sum") or 0),
-                conversions=count,
-                conversion_value=value,
+                **_row_figures(row, count, value),
             )
         )
     return result
+
+
+def _row_figures(row: dict[str, Any], count: int, value: Decimal) -> dict[str, Any]:
+    """The figures a top-content or top-people row shows, from its grouped rollups."""
+    return {
+        "shares_posted": int(row.get("shares") or 0),
+        "impressions": row.get("impressions_sum"),
+        "reactions": row.get("reactions_sum"),
+        "clicks": int(row.get("clicks_sum") or 0),
+        "unique_clicks": int(row.get("unique_sum") or 0),
+        "conversions": count,
+        "conversion_value": value,
+    }
 
 
 def top_people(
@@ -712,13 +719,7 @@ def top_people(
                 name=member.user.display_name,
                 department=member.department,
                 location=member.location,
-                shares_posted=int(row.get("shares") or 0),
-                impressions=row.get("impressions_sum"),
-                reactions=row.get("reactions_sum"),
-                clicks=int(row.get("clicks_sum") or 0),
-                unique_clicks=int(row.get("unique_sum") or 0),
-                conversions=count,
-                conversion_value=value,
+                **_row_figures(row, count, value),
             )
         )
     return result
